@@ -1,0 +1,1 @@
+"""Application layer of Kangaroo Paw."""

@@ -1,0 +1,142 @@
+"""KitchenCore: the eventsourcing Application that every Kitchen command builds on."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import RecordConflictError
+
+from kangaroo_paw.application.envelopes import to_envelope
+from kangaroo_paw.application.policy import Policy
+from kangaroo_paw.domain import ids
+from kangaroo_paw.domain.errors import NotFound
+from kangaroo_paw.domain.order import Order
+from kangaroo_paw.domain.recipe import Directory, Recipe
+from kangaroo_paw.domain.staff import Staff
+from kangaroo_paw.domain.station import Station
+from kangaroo_paw.domain.task import Task
+from kangaroo_paw.ports.clock import Clock
+from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.ports.queue import ReadyQueue
+from kangaroo_paw.ports.read_model import ReadModel
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+A = TypeVar("A")
+
+STATIONS = "stations"
+STAFF = "staff"
+RECIPES = "recipes"
+
+DEFAULT_ENV = {
+    "AGGREGATE_CACHE_MAXSIZE": "20000",
+    "AGGREGATE_CACHE_FASTFORWARD": "y",
+    "COMPRESSOR_TOPIC": "",
+}
+
+
+class KitchenCore(Application[UUID]):
+    """Persistence, the clock, the projections it reads and the helpers commands share."""
+
+    name = "kitchen"
+    snapshotting_intervals = {Station: 50, Staff: 50, Directory: 50, Order: 50, Recipe: 50}
+
+    def __init__(
+        self,
+        *,
+        policy: Policy | None = None,
+        clock: Clock,
+        queue: ReadyQueue,
+        read_model: ReadModel,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        merged = dict(DEFAULT_ENV)
+        merged.update(env or {})
+        super().__init__(env=merged)
+        self.policy = policy or Policy()
+        self.clock = clock
+        self.queue = queue
+        self.read_model = read_model
+        self._save_listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    # -- persistence helpers -----------------------------------------------------------------
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every successful save (wakes in-process followers)."""
+        with self._listeners_lock:
+            self._save_listeners.append(listener)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for listener in list(self._save_listeners):
+            try:
+                listener()
+            except Exception:  # a listener must never undo a committed save
+                log.exception("save listener failed")
+        return recordings
+
+    def retrying(self, command: Callable[[], T]) -> T:
+        """Run ``command`` again on fresh state when a concurrent writer won the race."""
+        attempts = self.policy.conflict_retries
+        for attempt in range(1, attempts + 1):
+            try:
+                return command()
+            except RecordConflictError:
+                if attempt == attempts:
+                    raise
+                log.debug("version conflict, retrying (attempt %d)", attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def load(self, kind: type[A], aggregate_id: UUID, what: str = "") -> A:
+        """Get an aggregate of ``kind`` or raise ``NotFound``."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{what or kind.__name__.lower()} {aggregate_id} not found") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"{what or kind.__name__.lower()} {aggregate_id} not found")
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def directory(self, kind: str) -> Directory:
+        """The directory of ``kind``; a new, unsaved one when nothing was registered yet."""
+        try:
+            return self.load(Directory, ids.directory_id(kind))
+        except NotFound:
+            return Directory(id=ids.directory_id(kind), kind=kind)
+
+    def stations(self) -> dict[str, Station]:
+        members = self.directory(STATIONS).members
+        return {name: self.load(Station, sid) for name, sid in members.items()}
+
+    def all_staff(self) -> list[Staff]:
+        members = self.directory(STAFF).members
+        return [self.load(Staff, sid) for sid in members.values()]
+
+    def task(self, task_id: UUID) -> Task:
+        return self.load(Task, task_id, "task")
+
+    def order(self, order_id: UUID) -> Order:
+        return self.load(Order, order_id, "order")
+
+    def head_position(self) -> int:
+        """The newest notification id (0 for an empty store)."""
+        return self.recorder.max_notification_id() or 0
+
+    def event_log(self, after: int = 0, limit: int = 100) -> list[Envelope]:
+        """Recorded events with notification id > ``after``, oldest first, as envelopes."""
+        notifications = self.recorder.select_notifications(start=max(0, after) + 1, limit=limit)
+        return [to_envelope(self.mapper.to_domain_event(n), n.id) for n in notifications]

@@ -1,0 +1,235 @@
+"""Orders: confirm (explode into tasks, atomically and idempotently), cancel, query."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from kangaroo_paw.application.core import RECIPES, KitchenCore
+from kangaroo_paw.application.views import OrderView
+from kangaroo_paw.domain import ids
+from kangaroo_paw.domain.errors import (
+    Conflict,
+    InvalidOrder,
+    InvalidQuantity,
+    UnknownItem,
+)
+from kangaroo_paw.domain.order import Order, Priority
+from kangaroo_paw.domain.recipe import Recipe
+from kangaroo_paw.domain.recipes import build_dependencies
+from kangaroo_paw.domain.station import MACHINE, Station
+from kangaroo_paw.domain.task import Task
+
+EXTERNAL_ID_MAX = 128
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class OrderCommands(KitchenCore):
+    """Confirm and cancel orders; read them back."""
+
+    def confirm_order(
+        self,
+        items: Mapping[str, int],
+        external_order_id: str | None = None,
+        priority: str = Priority.NORMAL,
+    ) -> tuple[OrderView, bool]:
+        """Explode an order into tasks in one atomic save; returns (order, created).
+
+        The order id derives from ``external_order_id``, so an identical retry returns the
+        recorded order (created=False) and a different payload under that id is a Conflict.
+        """
+        lines = self._check_order(items, priority)
+        external = external_order_id if external_order_id is not None else str(uuid.uuid4())
+        if not external.strip() or len(external) > EXTERNAL_ID_MAX:
+            raise InvalidOrder(f"external_order_id must be 1-{EXTERNAL_ID_MAX} characters")
+        order_id = ids.order_id(external)
+
+        def command() -> tuple[OrderView, bool]:
+            if self.exists(order_id):
+                existing = self.order(order_id)
+                if not existing.same_request(lines, str(priority)):
+                    raise Conflict(
+                        f"external_order_id {external!r} was already used for another order",
+                        external_order_id=external,
+                        order_id=str(order_id),
+                    )
+                return self.get_order(order_id), False
+            order, tasks = self._explode(order_id, external, lines, str(priority))
+            self.save(order, *tasks)
+            return OrderView.of(order, tasks), True
+
+        return self.retrying(command)
+
+    def _check_order(self, items: Mapping[str, int], priority: str) -> dict[str, int]:
+        if priority not in (Priority.NORMAL, Priority.RUSH):
+            raise InvalidOrder(f"priority must be 'normal' or 'rush', not {priority!r}")
+        if not items:
+            raise InvalidOrder("an order needs at least one item")
+        if len(items) > self.policy.max_lines_per_order:
+            raise InvalidOrder(
+                f"an order may have at most {self.policy.max_lines_per_order} lines",
+                lines=len(items),
+            )
+        limit = self.policy.max_qty_per_line
+        for key, qty in items.items():
+            if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= limit:
+                raise InvalidQuantity(
+                    f"quantity of {key!r} must be an integer from 1 to {limit}, got {qty!r}",
+                    item=key,
+                    quantity=qty,
+                    limit=limit,
+                )
+        return {key: items[key] for key in sorted(items)}
+
+    def _explode(
+        self, order_id: UUID, external: str, lines: dict[str, int], priority: str
+    ) -> tuple[Order, list[Task]]:
+        recipes = self._live_recipes(lines)
+        stations = self.stations()
+        capacities = {n: s.capacity for n, s in stations.items() if s.kind == MACHINE}
+        total = sum(len(recipes[key].steps) * qty for key, qty in lines.items())
+        if total > self.policy.max_tasks_per_order:
+            raise InvalidQuantity(
+                f"order would create {total} tasks; the limit is {self.policy.max_tasks_per_order}",
+                tasks=total,
+            )
+        now = self.clock.now()
+        boost = self.policy.rush_boost if priority == Priority.RUSH else 0.0
+        tasks: list[Task] = []
+        for line, (key, qty) in enumerate(lines.items()):
+            recipe = recipes[key]
+            steps = recipe.steps
+            deps = build_dependencies(steps, recipe.dependencies, capacities)
+            for unit in range(1, qty + 1):
+                tasks.extend(self._unit_tasks(order_id, line, unit, recipe, deps, boost, now))
+        order = Order(
+            id=order_id,
+            external_order_id=external,
+            items=lines,
+            priority=priority,
+            task_ids=[t.id for t in tasks],
+            confirmed_at=now,
+        )
+        return order, tasks
+
+    def _unit_tasks(
+        self,
+        order_id: UUID,
+        line: int,
+        unit: int,
+        recipe: Recipe,
+        deps: dict[int, list[int]],
+        boost: float,
+        now: datetime,
+    ) -> list[Task]:
+        def tid(step_no: int) -> UUID:
+            return ids.task_id(order_id, line, unit, step_no)
+
+        children: dict[int, list[UUID]] = {s.step_no: [] for s in recipe.steps}
+        for step_no, parents in deps.items():
+            for parent in parents:
+                children[parent].append(tid(step_no))
+        tasks = []
+        for step in recipe.steps:
+            task = Task(
+                id=tid(step.step_no),
+                order_id=order_id,
+                item_key=recipe.item_key,
+                unit=unit,
+                step_no=step.step_no,
+                description=step.description,
+                counter=step.counter,
+                machine=step.machine,
+                estimate_secs=step.estimate_secs,
+                base_priority=step.base_priority,
+                boost=boost,
+                depends_on=[tid(p) for p in deps[step.step_no]],
+                dependents=children[step.step_no],
+                created_at=now,
+            )
+            if not task.depends_on:
+                task.mark_ready(now)
+            tasks.append(task)
+        return tasks
+
+    def _live_recipes(self, lines: Mapping[str, int]) -> dict[str, Recipe]:
+        members = self.directory(RECIPES).members
+        found: dict[str, Recipe] = {}
+        unknown: list[str] = []
+        for key in lines:
+            recipe_id = members.get(key)
+            recipe = self.load(Recipe, recipe_id) if recipe_id is not None else None
+            if recipe is None or recipe.retired:
+                unknown.append(key)
+            else:
+                found[key] = recipe
+        if unknown:
+            listed = ", ".join(repr(k) for k in unknown)
+            raise UnknownItem(f"no recipe for item {listed}", items=unknown)
+        return found
+
+    def cancel_order(self, order_id: UUID, reason: str = "") -> OrderView:
+        """Cancel an order: withdraw its open tasks and release what they hold."""
+
+        def command() -> OrderView:
+            order = self.order(order_id)
+            now = self.clock.now()
+            order.cancel(now, reason)
+            tasks = [self.task(t) for t in order.task_ids]
+            touched: dict[UUID, Any] = {order.id: order}
+            stations = self.stations()
+            for task in tasks:
+                if task.is_final:
+                    continue
+                self._release_holdings(task, stations, touched)
+                task.cancel(now)
+                touched[task.id] = task
+            self.save(*touched.values())
+            return OrderView.of(order, tasks)
+
+        return self.retrying(command)
+
+    def _release_holdings(
+        self, task: Task, stations: dict[str, Station], touched: dict[UUID, Any]
+    ) -> None:
+        """Give back the station slots and the cook that an active task holds."""
+        for name in task.held_stations():
+            station = touched.get(stations[name].id, stations[name])
+            station.release(task.id)
+            touched[station.id] = station
+        if task.assigned_staff_id is not None:
+            staff = touched.get(task.assigned_staff_id) or self.repository.get(
+                task.assigned_staff_id
+            )
+            staff.drop(task.id)
+            touched[staff.id] = staff
+
+    def get_order(self, order_id: UUID) -> OrderView:
+        order = self.order(order_id)
+        return OrderView.of(order, [self.task(t) for t in order.task_ids])
+
+    def list_orders(
+        self, status: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[OrderView], str | None]:
+        """Newest first; the cursor is opaque to clients (``<epoch-µs>_<order id>``)."""
+        before = _decode_cursor(cursor) if cursor else None
+        rows = self.read_model.list_orders(status, limit + 1, before)
+        page = rows[:limit]
+        views = [self.get_order(row.order_id) for row in page]
+        next_cursor = None
+        if len(rows) > limit and page:
+            last = page[-1]
+            micros = (last.created_at - EPOCH) // timedelta(microseconds=1)
+            next_cursor = f"{micros}_{last.order_id}"
+        return views, next_cursor
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        micros, _, raw_id = cursor.partition("_")
+        return EPOCH + timedelta(microseconds=int(micros)), UUID(raw_id)
+    except (ValueError, OverflowError, OSError):
+        raise InvalidOrder(f"cursor {cursor!r} is not valid", cursor=cursor) from None

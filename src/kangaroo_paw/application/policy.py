@@ -1,0 +1,24 @@
+"""The tunables of the scheduling policy and the input limits, as the application sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kangaroo_paw.domain.scoring import Weights
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Built once from ``Settings`` by the composition root (or directly by tests)."""
+
+    assignment_ttl_secs: float = 45.0
+    aging_factor: float = 0.14
+    requeue_boost: float = 10.0
+    rush_boost: float = 25.0
+    weights: Weights = field(default_factory=Weights)
+    efficiency_min: float = 0.25
+    efficiency_max: float = 4.0
+    max_qty_per_line: int = 50
+    max_lines_per_order: int = 100
+    max_tasks_per_order: int = 2000
+    conflict_retries: int = 8

@@ -1,0 +1,65 @@
+"""What the kitchen does when an event is seen: the same map for the embedded follower and
+for the Kafka consumer (DESIGN.md §4.4)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from kangaroo_paw.application.views import TaskView
+from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.ports.scheduler import Scheduler
+
+# Events after which a pass may place something it could not place before.
+ALLOCATION_TRIGGERS = frozenset(
+    {
+        "TASK_READY",
+        "TASK_COMPLETED",
+        "TASK_REQUEUED",
+        "TASK_CANCELLED",
+        "STATION_UP",
+        "STATION_REGISTERED",
+        "STATION_CAPACITY_CHANGED",
+        "STAFF_BREAK_ENDED",
+        "STAFF_HIRED",
+        "STAFF_UPDATED",
+    }
+)
+
+
+def _time(raw: object) -> datetime:
+    return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+
+
+def react(envelope: Envelope, scheduler: Scheduler, assignment_ttl_secs: float) -> None:
+    """Translate one event into scheduler calls (idempotent: ids dedupe timers)."""
+    kind = envelope.type
+    if kind in ALLOCATION_TRIGGERS:
+        scheduler.request_allocation()
+    elif kind == "TASK_ASSIGNED" and envelope.task_id is not None:
+        deadline = _time(envelope.data["assigned_at"]) + timedelta(seconds=assignment_ttl_secs)
+        scheduler.schedule_timeout(envelope.task_id, int(envelope.data["assignment_no"]), deadline)
+    elif kind == "TASK_STARTED" and envelope.task_id is not None:
+        scheduler.schedule_completion(envelope.task_id, _time(envelope.data["due_at"]))
+
+
+def rearm(tasks: list[TaskView], scheduler: Scheduler, assignment_ttl_secs: float) -> int:
+    """After a restart: arm every timer that the state implies, at its original due time."""
+    armed = 0
+    for task in tasks:
+        if task.status == "ASSIGNED" and task.assigned_at is not None:
+            deadline = task.assigned_at + timedelta(seconds=assignment_ttl_secs)
+            scheduler.schedule_timeout(task.task_id, task.assignment_no, deadline)
+            armed += 1
+        elif task.status == "STARTED" and task.started_at is not None:
+            due = task.started_at + timedelta(seconds=task.estimate_secs)
+            scheduler.schedule_completion(task.task_id, due)
+            armed += 1
+    return armed
+
+
+def timer_id(kind: str, task_id: UUID, assignment_no: int | None = None) -> str:
+    """Deterministic timer/workflow id: one timer per task start, one per assignment."""
+    if assignment_no is None:
+        return f"{kind}-{task_id}"
+    return f"{kind}-{task_id}-{assignment_no}"

@@ -1,0 +1,258 @@
+"""Task execution: allocation passes, start, complete, requeue of stale assignments."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from kangaroo_paw.application.core import KitchenCore
+from kangaroo_paw.application.views import (
+    AllocationResult,
+    AssignmentView,
+    QueuedTask,
+    TaskView,
+)
+from kangaroo_paw.domain.allocation import Candidate, CookState, GroupKey, plan_pass
+from kangaroo_paw.domain.errors import NotFound
+from kangaroo_paw.domain.order import Order
+from kangaroo_paw.domain.scoring import aged_priority
+from kangaroo_paw.domain.staff import Staff
+from kangaroo_paw.domain.task import Task, TaskStatus
+
+log = logging.getLogger(__name__)
+
+# Extra queue entries fetched per group beyond what could be placed, to step over entries the
+# projection has not yet removed (a task assigned a moment ago).
+STALE_MARGIN = 8
+
+
+class TaskCommands(KitchenCore):
+    """Allocate, start, complete and requeue tasks."""
+
+    # -- allocation --------------------------------------------------------------------------
+
+    def allocate(self) -> AllocationResult:
+        """Run one allocation pass over the ready queue (retried on fresh state on conflict)."""
+        attempts = 0
+
+        def command() -> AllocationResult:
+            nonlocal attempts
+            attempts += 1
+            return self._allocate_once(attempts)
+
+        return self.retrying(command)
+
+    def _allocate_once(self, attempts: int) -> AllocationResult:
+        now = self.clock.now()
+        stations = self.stations()
+        staff = {s.id: s for s in self.all_staff()}
+        free = {name: s.free for name, s in stations.items()}
+        cooks = [
+            CookState(
+                staff_id=s.id,
+                name=s.name,
+                skills=frozenset(s.skills),
+                active=len(s.active_tasks),
+                max_parallel=s.max_parallel,
+                utilization=s.utilization_at(now),
+                efficiency=s.efficiency,
+                available=not s.on_break and s.shift.on_shift(now),
+            )
+            for s in staff.values()
+        ]
+        sizes = self.queue.groups()
+        groups: dict[GroupKey, list[Candidate]] = {}
+        loaded: dict[UUID, Task] = {}
+        for gkey in sizes:
+            counter, machine = gkey
+            slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
+            bound = min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
+            candidates = []
+            for entry in self.queue.head(gkey, max(1, bound) + STALE_MARGIN):
+                task = self._task_or_none(entry.task_id)
+                if task is None or not task.is_ready:
+                    continue  # the projection lags a committed assignment or cancel
+                loaded[task.id] = task
+                candidates.append(Candidate(task.id, counter, machine, entry.key))
+            groups[gkey] = candidates
+        plan = plan_pass(groups, free, cooks, self.policy.weights, sizes)
+        if not plan.assignments:
+            return AllocationResult([], plan.blocked, attempts)
+        touched: dict[UUID, Any] = {}
+        for a in plan.assignments:
+            task = loaded[a.task_id]
+            task.assign(a.staff_id, a.staff_name, now)
+            touched[task.id] = task
+            for name in task.held_stations():
+                station = touched.get(stations[name].id, stations[name])
+                station.reserve(task.id)
+                touched[station.id] = station
+            cook = touched.get(a.staff_id, staff[a.staff_id])
+            cook.take(task.id, a.counter, now)
+            touched[cook.id] = cook
+            order = touched.get(task.order_id) or self.order(task.order_id)
+            order.task_assigned(now)
+            touched[order.id] = order
+        self.save(*touched.values())
+        assigned = [
+            AssignmentView(a.task_id, a.staff_id, a.staff_name, a.counter, a.machine)
+            for a in plan.assignments
+        ]
+        return AllocationResult(assigned, plan.blocked, attempts)
+
+    def allocate_now(self) -> int:
+        """Run passes until one assigns nothing (bounded); the scheduler's callback."""
+        total = 0
+        for _ in range(50):
+            assigned = len(self.allocate().assigned)
+            total += assigned
+            if not assigned:
+                break
+        return total
+
+    def _task_or_none(self, task_id: UUID) -> Task | None:
+        try:
+            return self.task(task_id)
+        except NotFound:
+            return None
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def start_task(self, task_id: UUID, staff_id: UUID | None = None) -> TaskView:
+        def command() -> TaskView:
+            task = self.task(task_id)
+            task.start(self.clock.now(), staff_id)
+            self.save(task)
+            return TaskView.of(task)
+
+        return self.retrying(command)
+
+    def complete_task(self, task_id: UUID) -> TaskView:
+        """Complete a started task: free its resources, credit the cook, unlock dependents
+        and advance the order, all in one save."""
+
+        def command() -> TaskView:
+            task = self.task(task_id)
+            now = self.clock.now()
+            task.complete(now)
+            self._finish(task, now)
+            return TaskView.of(task)
+
+        return self.retrying(command)
+
+    def _finish(self, task: Task, now: datetime) -> None:
+        touched: dict[UUID, Any] = {task.id: task}
+        stations = self.stations()
+        for name in (task.counter, task.assigned_machine):
+            if name and name in stations:
+                stations[name].release(task.id)
+                touched[stations[name].id] = stations[name]
+        if task.assigned_staff_id is not None:
+            staff = self.load(Staff, task.assigned_staff_id)
+            assert task.started_at is not None
+            actual = (now - task.started_at).total_seconds()
+            staff.finish(
+                task.id,
+                task.estimate_secs,
+                actual,
+                now,
+                self.policy.efficiency_min,
+                self.policy.efficiency_max,
+            )
+            touched[staff.id] = staff
+        order = self.load(Order, task.order_id)
+        order.task_completed(task.id, now)
+        touched[order.id] = order
+        for child_id in task.dependents:
+            child = self.task(child_id)
+            child.dependency_met(task.id, now)
+            touched[child.id] = child
+        self.save(*touched.values())
+
+    def auto_complete(self, task_id: UUID) -> bool:
+        """Timer callback: complete a STARTED task; anything else is already settled."""
+
+        def command() -> bool:
+            task = self._task_or_none(task_id)
+            if task is None or task.status != TaskStatus.STARTED:
+                return False
+            now = self.clock.now()
+            task.complete(now)
+            self._finish(task, now)
+            return True
+
+        return self.retrying(command)
+
+    def requeue_stale(self, task_id: UUID, assignment_no: int) -> bool:
+        """Timer callback: send a task back to the queue, boosted, if it is still ASSIGNED
+        under ``assignment_no`` (not started within the TTL)."""
+
+        def command() -> bool:
+            task = self._task_or_none(task_id)
+            if task is None or task.status != TaskStatus.ASSIGNED:
+                return False
+            if task.assignment_no != assignment_no:
+                return False
+            now = self.clock.now()
+            touched: dict[UUID, Any] = {}
+            stations = self.stations()
+            for name in task.held_stations():
+                stations[name].release(task.id)
+                touched[stations[name].id] = stations[name]
+            if task.assigned_staff_id is not None:
+                staff = self.load(Staff, task.assigned_staff_id)
+                staff.drop(task.id)
+                touched[staff.id] = staff
+            task.requeue(self.policy.requeue_boost, now, assignment_no)
+            touched[task.id] = task
+            self.save(*touched.values())
+            return True
+
+        return self.retrying(command)
+
+    def stale_deadline(self, task: TaskView) -> datetime | None:
+        if task.status != TaskStatus.ASSIGNED or task.assigned_at is None:
+            return None
+        return task.assigned_at + timedelta(seconds=self.policy.assignment_ttl_secs)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def get_task(self, task_id: UUID) -> TaskView:
+        return TaskView.of(self.task(task_id))
+
+    def list_tasks(
+        self,
+        status: str | None = None,
+        counter: str | None = None,
+        staff_id: UUID | None = None,
+        limit: int = 200,
+    ) -> list[TaskView]:
+        rows = self.read_model.list_tasks(status, counter, staff_id, limit)
+        return [TaskView.of(self.task(r.task_id)) for r in rows]
+
+    def queue_view(self, limit: int = 50) -> list[QueuedTask]:
+        """Ready tasks in pick order with their current aged priority."""
+        now = self.clock.now()
+        result = []
+        for entry in self.queue.top(limit):
+            task = self._task_or_none(entry.task_id)
+            if task is None or not task.is_ready or task.ready_at is None:
+                continue
+            waited = (now - task.ready_at).total_seconds()
+            result.append(
+                QueuedTask(
+                    TaskView.of(task),
+                    aged_priority(task.priority, waited, self.policy.aging_factor),
+                )
+            )
+        return result
+
+    def station_holders(self) -> dict[str, list[UUID]]:
+        """Who holds what (for invariant checks and the kitchen screen)."""
+        holders: dict[str, list[UUID]] = defaultdict(list)
+        for name, station in self.stations().items():
+            holders[name].extend(station.holders)
+        return dict(holders)

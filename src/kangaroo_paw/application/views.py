@@ -1,0 +1,200 @@
+"""Read-only views the application returns: plain data, never aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from kangaroo_paw.domain.order import Order
+from kangaroo_paw.domain.recipe import Recipe
+from kangaroo_paw.domain.staff import Staff
+from kangaroo_paw.domain.station import Station
+from kangaroo_paw.domain.task import Task
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    task_id: UUID
+    order_id: UUID
+    item_key: str
+    unit: int
+    step_no: int
+    description: str
+    counter: str
+    machine: str | None
+    estimate_secs: float
+    base_priority: float
+    priority: float
+    status: str
+    pending_deps: int
+    depends_on: list[UUID]
+    ready_at: datetime | None
+    assigned_staff_id: UUID | None
+    assigned_staff: str | None
+    assigned_machine: str | None
+    assigned_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    requeue_count: int
+    assignment_no: int
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == "UNASSIGNED" and self.pending_deps == 0
+
+    @classmethod
+    def of(cls, task: Task) -> TaskView:
+        return cls(
+            task_id=task.id,
+            order_id=task.order_id,
+            item_key=task.item_key,
+            unit=task.unit,
+            step_no=task.step_no,
+            description=task.description,
+            counter=task.counter,
+            machine=task.machine,
+            estimate_secs=task.estimate_secs,
+            base_priority=task.base_priority,
+            priority=task.priority,
+            status=str(task.status),
+            pending_deps=task.pending_deps,
+            depends_on=list(task.depends_on),
+            ready_at=task.ready_at,
+            assigned_staff_id=task.assigned_staff_id,
+            assigned_staff=task.assigned_staff,
+            assigned_machine=task.assigned_machine,
+            assigned_at=task.assigned_at,
+            started_at=task.started_at,
+            completed_at=task.completed_at,
+            requeue_count=task.requeue_count,
+            assignment_no=task.assignment_no,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order_id: UUID
+    external_order_id: str
+    status: str
+    priority: str
+    items: dict[str, int]
+    created_at: datetime
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    tasks: list[TaskView]
+
+    @property
+    def ready_task_ids(self) -> list[UUID]:
+        return [t.task_id for t in self.tasks if t.is_ready]
+
+    @classmethod
+    def of(cls, order: Order, tasks: list[Task]) -> OrderView:
+        return cls(
+            order_id=order.id,
+            external_order_id=order.external_order_id,
+            status=str(order.status),
+            priority=order.priority,
+            items=dict(order.items),
+            created_at=order.created_at,
+            completed_at=order.completed_at,
+            cancelled_at=order.cancelled_at,
+            tasks=[TaskView.of(t) for t in tasks],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StationView:
+    name: str
+    kind: str
+    counter: str | None
+    capacity: int
+    up: bool
+    in_use: int
+
+    @classmethod
+    def of(cls, station: Station) -> StationView:
+        return cls(
+            name=station.name,
+            kind=station.kind,
+            counter=station.counter,
+            capacity=station.capacity,
+            up=station.up,
+            in_use=len(station.holders),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    staff_id: UUID
+    name: str
+    skills: list[str]
+    max_parallel: int
+    efficiency_multiplier: float
+    shift_start: str
+    shift_end: str
+    on_break: bool
+    on_shift: bool
+    active_tasks: list[UUID]
+    active_secs: float
+
+    @classmethod
+    def of(cls, staff: Staff, now: datetime) -> StaffView:
+        return cls(
+            staff_id=staff.id,
+            name=staff.name,
+            skills=list(staff.skills),
+            max_parallel=staff.max_parallel,
+            efficiency_multiplier=staff.efficiency,
+            shift_start=staff.shift_start,
+            shift_end=staff.shift_end,
+            on_break=staff.on_break,
+            on_shift=staff.shift.on_shift(now),
+            active_tasks=list(staff.active_tasks),
+            active_secs=staff.active_secs,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeView:
+    item_key: str
+    revision: int
+    retired: bool
+    steps: list[dict[str, object]]
+    dependencies: list[tuple[int, int]]
+    explicit_dependencies: bool
+    effective_dependencies: dict[int, list[int]]
+
+    @classmethod
+    def of(cls, recipe: Recipe, effective: dict[int, list[int]]) -> RecipeView:
+        return cls(
+            item_key=recipe.item_key,
+            revision=recipe.revision,
+            retired=recipe.retired,
+            steps=[s.to_dict() for s in recipe.steps],
+            dependencies=recipe.dependencies,
+            explicit_dependencies=bool(recipe.dependencies),
+            effective_dependencies=effective,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentView:
+    task_id: UUID
+    staff_id: UUID
+    staff_name: str
+    counter: str
+    machine: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationResult:
+    assigned: list[AssignmentView] = field(default_factory=list)
+    blocked: dict[str, int] = field(default_factory=dict)
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedTask:
+    task: TaskView
+    aged_priority: float

@@ -1,0 +1,112 @@
+"""The Recipe aggregate (a menu item) and the Directory that lists a kind's members."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from kangaroo_paw.domain.errors import InvalidTransition
+from kangaroo_paw.domain.recipes import Dependency, RecipeStep
+
+
+class Recipe(Aggregate):
+    """Steps and dependencies of a menu item. Orders copy what they need at confirm time, so a
+    revision never changes an order already confirmed."""
+
+    TOPIC = "kangaroo_paw.recipe.v1"
+
+    class Created(Aggregate.Created):
+        TOPIC = "kangaroo_paw.recipe.defined.v1"
+        item_key: str
+        steps: list[dict[str, Any]]
+        dependencies: list[list[int]]
+
+    class Revised(Aggregate.Event):
+        TOPIC = "kangaroo_paw.recipe.revised.v1"
+        steps: list[dict[str, Any]]
+        dependencies: list[list[int]]
+        revision: int
+
+    class Retired(Aggregate.Event):
+        TOPIC = "kangaroo_paw.recipe.retired.v1"
+        revision: int
+
+    @event(Created)
+    def __init__(
+        self,
+        *,
+        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        item_key: str,
+        steps: list[dict[str, Any]],
+        dependencies: list[list[int]],
+    ) -> None:
+        self.item_key = item_key
+        self.step_data = [dict(s) for s in steps]
+        self.dependency_data = [list(d) for d in dependencies]
+        self.revision = 1
+        self.retired = False
+
+    @property
+    def steps(self) -> list[RecipeStep]:
+        return [RecipeStep.from_dict(s) for s in self.step_data]
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        return [(int(a), int(b)) for a, b in self.dependency_data]
+
+    def revise(self, steps: list[RecipeStep], dependencies: list[Dependency]) -> None:
+        """Validated by the caller (it needs the kitchen's counters and machines)."""
+        self._revised(
+            steps=[s.to_dict() for s in steps],
+            dependencies=[[a, b] for a, b in dependencies],
+            revision=self.revision + 1,
+        )
+
+    def retire(self) -> None:
+        if self.retired:
+            raise InvalidTransition(f"recipe {self.item_key!r} is already retired")
+        self._retired(revision=self.revision + 1)
+
+    @event(Revised)
+    def _revised(
+        self, steps: list[dict[str, Any]], dependencies: list[list[int]], revision: int
+    ) -> None:
+        self.step_data = [dict(s) for s in steps]
+        self.dependency_data = [list(d) for d in dependencies]
+        self.revision = revision
+        self.retired = False
+
+    @event(Retired)
+    def _retired(self, revision: int) -> None:
+        self.revision = revision
+        self.retired = True
+
+
+class Directory(Aggregate):
+    """Names → ids of every member of one kind (stations, staff, recipes), for listing."""
+
+    TOPIC = "kangaroo_paw.directory.v1"
+
+    class Created(Aggregate.Created):
+        TOPIC = "kangaroo_paw.directory.opened.v1"
+        kind: str
+
+    class MemberAdded(Aggregate.Event):
+        TOPIC = "kangaroo_paw.directory.member_added.v1"
+        name: str
+        member_id: UUID
+
+    @event(Created)
+    def __init__(self, *, id: UUID, kind: str) -> None:  # noqa: A002
+        self.kind = kind
+        self.members: dict[str, UUID] = {}
+
+    def add(self, name: str, member_id: UUID) -> None:
+        if self.members.get(name) != member_id:
+            self._member_added(name=name, member_id=member_id)
+
+    @event(MemberAdded)
+    def _member_added(self, name: str, member_id: UUID) -> None:
+        self.members[name] = member_id

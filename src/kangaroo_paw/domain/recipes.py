@@ -1,0 +1,213 @@
+"""Recipe steps, recipe validation and per-unit dependency building (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from kangaroo_paw.domain.errors import RecipeInvalid
+
+ASSEMBLY_WORDS = ("assemble", "assembly", "final", "finish", "pack", "plating", "plate", "serve")
+_ASSEMBLY_RE = re.compile(r"\b(" + "|".join(ASSEMBLY_WORDS) + r")\b", re.IGNORECASE)
+
+MAX_STEPS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeStep:
+    """One step of a recipe: where it runs, on what, for how long, how urgent."""
+
+    step_no: int
+    description: str
+    counter: str
+    machine: str | None
+    estimate_secs: float
+    base_priority: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "step_no": self.step_no,
+            "description": self.description,
+            "counter": self.counter,
+            "machine": self.machine,
+            "estimate_secs": self.estimate_secs,
+            "base_priority": self.base_priority,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RecipeStep:
+        machine = data.get("machine")
+        return cls(
+            step_no=int(str(data["step_no"])),
+            description=str(data["description"]),
+            counter=str(data["counter"]),
+            machine=None if machine is None else str(machine),
+            estimate_secs=float(str(data["estimate_secs"])),
+            base_priority=float(str(data["base_priority"])),
+        )
+
+
+Dependency = tuple[int, int]  # (step_no, depends_on)
+
+
+def is_assembly(description: str) -> bool:
+    """Whole-word, case-insensitive match of the assembly vocabulary ("template" is not)."""
+    return _ASSEMBLY_RE.search(description) is not None
+
+
+def validate_recipe(
+    item_key: str,
+    steps: Sequence[RecipeStep],
+    dependencies: Iterable[Dependency],
+    counters: Iterable[str],
+    machines: Mapping[str, str],
+) -> None:
+    """Raise ``RecipeInvalid`` naming the first problem; ``machines`` maps machine → counter."""
+    if not item_key or not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,63}", item_key):
+        raise RecipeInvalid(
+            f"item key {item_key!r} must be 1-64 lowercase letters, digits, '_' or '-'",
+            item_key=item_key,
+        )
+    if not steps:
+        raise RecipeInvalid(f"recipe {item_key!r} has no steps", item_key=item_key)
+    if len(steps) > MAX_STEPS:
+        raise RecipeInvalid(f"recipe {item_key!r} has more than {MAX_STEPS} steps")
+    known_counters = set(counters)
+    numbers: set[int] = set()
+    for step in steps:
+        _validate_step(item_key, step, numbers, known_counters, machines)
+        numbers.add(step.step_no)
+    deps = list(dependencies)
+    for step_no, depends_on in deps:
+        for number in (step_no, depends_on):
+            if number not in numbers:
+                raise RecipeInvalid(
+                    f"dependency {step_no}<-{depends_on} names missing step {number}",
+                    step_no=step_no,
+                    depends_on=depends_on,
+                )
+        if step_no == depends_on:
+            raise RecipeInvalid(f"step {step_no} depends on itself", step_no=step_no)
+    if len(set(deps)) != len(deps):
+        raise RecipeInvalid("a dependency is listed twice")
+    cycle = find_cycle(numbers, deps)
+    if cycle:
+        path = " -> ".join(str(n) for n in cycle)
+        raise RecipeInvalid(f"dependencies form a cycle: {path}", cycle=cycle)
+
+
+def _validate_step(
+    item_key: str,
+    step: RecipeStep,
+    seen: set[int],
+    counters: set[str],
+    machines: Mapping[str, str],
+) -> None:
+    where = f"recipe {item_key!r} step {step.step_no}"
+    if step.step_no < 1:
+        raise RecipeInvalid(f"{where}: step_no must be >= 1", step_no=step.step_no)
+    if step.step_no in seen:
+        raise RecipeInvalid(f"{where}: step_no is used twice", step_no=step.step_no)
+    if not step.description.strip():
+        raise RecipeInvalid(f"{where}: description is empty", step_no=step.step_no)
+    if not step.estimate_secs > 0:
+        raise RecipeInvalid(f"{where}: estimate_secs must be > 0", step_no=step.step_no)
+    if step.counter not in counters:
+        raise RecipeInvalid(
+            f"{where}: unknown counter {step.counter!r}",
+            step_no=step.step_no,
+            counter=step.counter,
+        )
+    if step.machine is not None:
+        owner = machines.get(step.machine)
+        if owner is None:
+            raise RecipeInvalid(
+                f"{where}: unknown machine {step.machine!r}",
+                step_no=step.step_no,
+                machine=step.machine,
+            )
+        if owner != step.counter:
+            raise RecipeInvalid(
+                f"{where}: machine {step.machine!r} belongs to counter {owner!r}, "
+                f"not {step.counter!r}",
+                step_no=step.step_no,
+                machine=step.machine,
+            )
+
+
+def find_cycle(nodes: Iterable[int], deps: Iterable[Dependency]) -> list[int]:
+    """Return one dependency cycle as a path of step numbers, or ``[]`` if there is none."""
+    parents: dict[int, list[int]] = {n: [] for n in nodes}
+    for step_no, depends_on in deps:
+        parents.setdefault(step_no, []).append(depends_on)
+    white, grey, black = 0, 1, 2
+    colour = dict.fromkeys(parents, white)
+    for root in sorted(parents):
+        if colour[root] != white:
+            continue
+        stack: list[tuple[int, int]] = [(root, 0)]
+        path = [root]
+        colour[root] = grey
+        while stack:
+            node, index = stack[-1]
+            children = parents.get(node, [])
+            if index < len(children):
+                stack[-1] = (node, index + 1)
+                child = children[index]
+                if colour.get(child, white) == grey:
+                    return [*path[path.index(child) :], child]
+                if colour.get(child, white) == white:
+                    colour[child] = grey
+                    stack.append((child, 0))
+                    path.append(child)
+            else:
+                colour[node] = black
+                stack.pop()
+                path.pop()
+    return []
+
+
+def build_dependencies(
+    steps: Sequence[RecipeStep],
+    explicit: Sequence[Dependency],
+    machine_capacity: Mapping[str, int],
+) -> dict[int, list[int]]:
+    """Map each step_no to the step_nos it waits for, within one unit of one item.
+
+    Explicit dependencies win. Otherwise infer assembly fan-in (an assembly step waits for every
+    earlier non-assembly step) and single-capacity machine chains (a step on a machine of
+    capacity 1 waits for the previous step on that machine).
+    """
+    result: dict[int, list[int]] = {step.step_no: [] for step in steps}
+    if explicit:
+        for step_no, depends_on in explicit:
+            result[step_no].append(depends_on)
+        return {k: sorted(set(v)) for k, v in result.items()}
+    ordered = sorted(steps, key=lambda s: s.step_no)
+    last_on_machine: dict[str, int] = {}
+    for index, step in enumerate(ordered):
+        parents: set[int] = set()
+        if is_assembly(step.description):
+            parents.update(p.step_no for p in ordered[:index] if not is_assembly(p.description))
+        if step.machine is not None and machine_capacity.get(step.machine, 0) == 1:
+            previous = last_on_machine.get(step.machine)
+            if previous is not None:
+                parents.add(previous)
+            last_on_machine[step.machine] = step.step_no
+        result[step.step_no] = sorted(parents)
+    return result
+
+
+def critical_path_secs(steps: Sequence[RecipeStep], deps: Mapping[int, Sequence[int]]) -> float:
+    """Longest estimate-weighted path through one unit's step graph (a ticket-time bound)."""
+    by_no = {s.step_no: s for s in steps}
+    finish: dict[int, float] = {}
+
+    def finish_of(step_no: int) -> float:
+        if step_no not in finish:
+            start = max((finish_of(p) for p in deps.get(step_no, ())), default=0.0)
+            finish[step_no] = start + by_no[step_no].estimate_secs
+        return finish[step_no]
+
+    return max((finish_of(n) for n in by_no), default=0.0)

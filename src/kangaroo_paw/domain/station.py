@@ -1,0 +1,122 @@
+"""The Station aggregate: a counter, or a machine that belongs to a counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from kangaroo_paw.domain.errors import CapacityExceeded, InvalidResource, StationDown
+
+COUNTER = "counter"
+MACHINE = "machine"
+MAX_CAPACITY = 1000
+
+
+def check_capacity(capacity: int) -> None:
+    if not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidResource(f"capacity must be an integer from 1 to {MAX_CAPACITY}")
+
+
+class Station(Aggregate):
+    """Holds capacity slots. Invariant: holders <= capacity; nothing reserved while down."""
+
+    TOPIC = "kangaroo_paw.station.v1"
+
+    class Created(Aggregate.Created):
+        TOPIC = "kangaroo_paw.station.registered.v1"
+        name: str
+        kind: str
+        counter: str | None
+        capacity: int
+
+    class CapacityChanged(Aggregate.Event):
+        TOPIC = "kangaroo_paw.station.capacity_changed.v1"
+        capacity: int
+
+    class Reserved(Aggregate.Event):
+        TOPIC = "kangaroo_paw.station.reserved.v1"
+        task_id: UUID
+
+    class Released(Aggregate.Event):
+        TOPIC = "kangaroo_paw.station.released.v1"
+        task_id: UUID
+
+    class WentDown(Aggregate.Event):
+        TOPIC = "kangaroo_paw.station.went_down.v1"
+        at: datetime
+
+    class CameUp(Aggregate.Event):
+        TOPIC = "kangaroo_paw.station.came_up.v1"
+        at: datetime
+
+    @event(Created)
+    def __init__(
+        self, *, id: UUID, name: str, kind: str, counter: str | None, capacity: int
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.counter = counter
+        self.capacity = capacity
+        self.up = True
+        self.holders: list[UUID] = []
+
+    @property
+    def free(self) -> int:
+        """Slots open to new work (none while down)."""
+        return max(0, self.capacity - len(self.holders)) if self.up else 0
+
+    def change_capacity(self, capacity: int) -> None:
+        check_capacity(capacity)
+        if capacity < len(self.holders):
+            raise CapacityExceeded(
+                f"{self.name} holds {len(self.holders)} task(s); capacity cannot drop to "
+                f"{capacity} until they finish",
+                station=self.name,
+                holders=len(self.holders),
+            )
+        if capacity != self.capacity:
+            self._capacity_changed(capacity=capacity)
+
+    def reserve(self, task_id: UUID) -> None:
+        if not self.up:
+            raise StationDown(f"{self.kind} {self.name} is down", station=self.name)
+        if task_id in self.holders:
+            return
+        if len(self.holders) >= self.capacity:
+            raise CapacityExceeded(f"{self.kind} {self.name} is full", station=self.name)
+        self._reserved(task_id=task_id)
+
+    def release(self, task_id: UUID) -> None:
+        if task_id in self.holders:
+            self._released(task_id=task_id)
+
+    def go_down(self, at: datetime) -> None:
+        """Work in progress finishes; nothing new is reserved until it comes back up."""
+        if self.up:
+            self._went_down(at=at)
+
+    def come_up(self, at: datetime) -> None:
+        if not self.up:
+            self._came_up(at=at)
+
+    @event(CapacityChanged)
+    def _capacity_changed(self, capacity: int) -> None:
+        self.capacity = capacity
+
+    @event(Reserved)
+    def _reserved(self, task_id: UUID) -> None:
+        self.holders.append(task_id)
+
+    @event(Released)
+    def _released(self, task_id: UUID) -> None:
+        self.holders.remove(task_id)
+
+    @event(WentDown)
+    def _went_down(self, at: datetime) -> None:
+        self.up = False
+
+    @event(CameUp)
+    def _came_up(self, at: datetime) -> None:
+        self.up = True

@@ -1,0 +1,328 @@
+"""The Task aggregate: one recipe step for one unit of one order line."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from kangaroo_paw.domain.errors import Forbidden, InvalidTransition
+
+
+class TaskStatus(StrEnum):
+    UNASSIGNED = "UNASSIGNED"
+    ASSIGNED = "ASSIGNED"
+    STARTED = "STARTED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+ACTIVE = (TaskStatus.ASSIGNED, TaskStatus.STARTED)
+
+
+class Task(Aggregate):
+    """A unit of kitchen work with its dependencies, reservation and timings."""
+
+    TOPIC = "kangaroo_paw.task.v1"
+
+    class Created(Aggregate.Created):
+        TOPIC = "kangaroo_paw.task.created.v1"
+        order_id: UUID
+        item_key: str
+        unit: int
+        step_no: int
+        description: str
+        counter: str
+        machine: str | None
+        estimate_secs: float
+        base_priority: float
+        boost: float
+        depends_on: list[UUID]
+        dependents: list[UUID]
+        created_at: datetime
+
+    class BecameReady(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.ready.v1"
+        ready_at: datetime
+
+    class DependencyMet(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.dependency_met.v1"
+        dependency_id: UUID
+
+    class Assigned(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.assigned.v1"
+        staff_id: UUID
+        staff_name: str
+        machine: str | None
+        assignment_no: int
+        assigned_at: datetime
+
+    class Started(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.started.v1"
+        staff_id: UUID
+        started_at: datetime
+        due_at: datetime
+
+    class Completed(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.completed.v1"
+        completed_at: datetime
+        actual_secs: float
+
+    class Requeued(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.requeued.v1"
+        boost: float
+        assignment_no: int
+        requeued_at: datetime
+
+    class Cancelled(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.cancelled.v1"
+        cancelled_at: datetime
+        previous_status: str
+
+    @event(Created)
+    def __init__(
+        self,
+        *,
+        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        order_id: UUID,
+        item_key: str,
+        unit: int,
+        step_no: int,
+        description: str,
+        counter: str,
+        machine: str | None,
+        estimate_secs: float,
+        base_priority: float,
+        boost: float,
+        depends_on: list[UUID],
+        dependents: list[UUID],
+        created_at: datetime,
+    ) -> None:
+        self.order_id = order_id
+        self.item_key = item_key
+        self.unit = unit
+        self.step_no = step_no
+        self.description = description
+        self.counter = counter
+        self.machine = machine
+        self.estimate_secs = estimate_secs
+        self.base_priority = base_priority
+        self.boost = boost
+        self.requeue_boost = 0.0
+        self.depends_on = list(depends_on)
+        self.dependents = list(dependents)
+        self.pending_deps = len(depends_on)
+        self.created_at = created_at
+        self.status = TaskStatus.UNASSIGNED
+        self.ready_at: datetime | None = None
+        self.assigned_staff_id: UUID | None = None
+        self.assigned_staff: str | None = None
+        self.assigned_machine: str | None = None
+        self.assigned_at: datetime | None = None
+        self.started_at: datetime | None = None
+        self.completed_at: datetime | None = None
+        self.cancelled_at: datetime | None = None
+        self.assignment_no = 0
+        self.requeue_count = 0
+
+    # -- queries -----------------------------------------------------------------------------
+
+    @property
+    def is_ready(self) -> bool:
+        """Unassigned with every dependency completed: the allocator may place it."""
+        return self.status == TaskStatus.UNASSIGNED and self.pending_deps == 0
+
+    @property
+    def priority(self) -> float:
+        """Priority before aging: base + order boost (rush) + requeue boost."""
+        return self.base_priority + self.boost + self.requeue_boost
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def mark_ready(self, at: datetime) -> None:
+        """Root tasks become ready at confirm time; others when their last parent completes."""
+        if self.status != TaskStatus.UNASSIGNED or self.pending_deps or self.ready_at:
+            raise InvalidTransition(f"task {self.id} cannot become ready", task_id=str(self.id))
+        self._ready(order_id=self.order_id, ready_at=at)
+
+    def dependency_met(self, dependency_id: UUID, at: datetime) -> None:
+        if dependency_id not in self.depends_on:
+            raise InvalidTransition(f"task {self.id} does not wait for {dependency_id}")
+        if self.status == TaskStatus.CANCELLED:
+            return
+        self._dependency_met(order_id=self.order_id, dependency_id=dependency_id)
+        if self.pending_deps == 0:
+            self._ready(order_id=self.order_id, ready_at=at)
+
+    def assign(self, staff_id: UUID, staff_name: str, at: datetime) -> None:
+        if not self.is_ready:
+            raise InvalidTransition(
+                f"task {self.id} is {self._state_word()}, not ready", task_id=str(self.id)
+            )
+        self._assigned(
+            order_id=self.order_id,
+            staff_id=staff_id,
+            staff_name=staff_name,
+            machine=self.machine,
+            assignment_no=self.assignment_no + 1,
+            assigned_at=at,
+        )
+
+    def start(self, at: datetime, staff_id: UUID | None = None) -> None:
+        if self.status != TaskStatus.ASSIGNED:
+            raise InvalidTransition(
+                f"task {self.id} is {self.status}; only an ASSIGNED task can start",
+                task_id=str(self.id),
+                status=str(self.status),
+            )
+        if staff_id is not None and staff_id != self.assigned_staff_id:
+            raise Forbidden(f"task {self.id} is assigned to another cook", task_id=str(self.id))
+        assert self.assigned_staff_id is not None
+        self._started(
+            order_id=self.order_id,
+            staff_id=self.assigned_staff_id,
+            started_at=at,
+            due_at=at + timedelta(seconds=self.estimate_secs),
+        )
+
+    def complete(self, at: datetime) -> None:
+        if self.status != TaskStatus.STARTED:
+            raise InvalidTransition(
+                f"task {self.id} is {self.status}; only a STARTED task can complete",
+                task_id=str(self.id),
+                status=str(self.status),
+            )
+        assert self.started_at is not None
+        actual = max(0.0, (at - self.started_at).total_seconds())
+        self._completed(order_id=self.order_id, completed_at=at, actual_secs=actual)
+
+    def requeue(self, boost: float, at: datetime, assignment_no: int | None = None) -> None:
+        """Send a stale assignment back to the queue with a boost kept until reassigned."""
+        if self.status != TaskStatus.ASSIGNED:
+            raise InvalidTransition(
+                f"task {self.id} is {self.status}; only an ASSIGNED task is requeued",
+                task_id=str(self.id),
+            )
+        if assignment_no is not None and assignment_no != self.assignment_no:
+            raise InvalidTransition(
+                f"task {self.id} was reassigned since assignment {assignment_no}",
+                task_id=str(self.id),
+            )
+        self._requeued(
+            order_id=self.order_id, boost=boost, assignment_no=self.assignment_no, requeued_at=at
+        )
+
+    def cancel(self, at: datetime) -> None:
+        if self.is_final:
+            raise InvalidTransition(f"task {self.id} is already {self.status}")
+        self._cancelled(order_id=self.order_id, cancelled_at=at, previous_status=str(self.status))
+
+    # -- events (state changes only: these re-run on every replay) --------------------------
+
+    @event(BecameReady)
+    def _ready(self, order_id: UUID, ready_at: datetime) -> None:
+        self.ready_at = ready_at
+
+    @event(DependencyMet)
+    def _dependency_met(self, order_id: UUID, dependency_id: UUID) -> None:
+        self.pending_deps -= 1
+
+    @event(Assigned)
+    def _assigned(
+        self,
+        order_id: UUID,
+        staff_id: UUID,
+        staff_name: str,
+        machine: str | None,
+        assignment_no: int,
+        assigned_at: datetime,
+    ) -> None:
+        self.status = TaskStatus.ASSIGNED
+        self.assigned_staff_id = staff_id
+        self.assigned_staff = staff_name
+        self.assigned_machine = machine
+        self.assignment_no = assignment_no
+        self.assigned_at = assigned_at
+        self.requeue_boost = 0.0
+
+    @event(Started)
+    def _started(
+        self, order_id: UUID, staff_id: UUID, started_at: datetime, due_at: datetime
+    ) -> None:
+        self.status = TaskStatus.STARTED
+        self.started_at = started_at
+
+    @event(Completed)
+    def _completed(self, order_id: UUID, completed_at: datetime, actual_secs: float) -> None:
+        self.status = TaskStatus.COMPLETED
+        self.completed_at = completed_at
+
+    @event(Requeued)
+    def _requeued(
+        self, order_id: UUID, boost: float, assignment_no: int, requeued_at: datetime
+    ) -> None:
+        self.status = TaskStatus.UNASSIGNED
+        self.requeue_boost = boost
+        self.requeue_count += 1
+        self.assigned_staff_id = None
+        self.assigned_staff = None
+        self.assigned_machine = None
+        self.assigned_at = None
+
+    @event(Cancelled)
+    def _cancelled(self, order_id: UUID, cancelled_at: datetime, previous_status: str) -> None:
+        self.status = TaskStatus.CANCELLED
+        self.cancelled_at = cancelled_at
+
+    def _state_word(self) -> str:
+        if self.status == TaskStatus.UNASSIGNED and self.pending_deps:
+            return f"waiting for {self.pending_deps} step(s)"
+        return str(self.status)
+
+    def held_stations(self) -> list[str]:
+        """Names of the stations this task holds a slot on (empty unless active)."""
+        if self.status not in ACTIVE:
+            return []
+        return [self.counter] + ([self.assigned_machine] if self.assigned_machine else [])
+
+    def snapshot_fields(self) -> dict[str, Any]:
+        """Plain-data view for read models and the HTTP layer."""
+        return {
+            "task_id": self.id,
+            "order_id": self.order_id,
+            "item_key": self.item_key,
+            "unit": self.unit,
+            "step_no": self.step_no,
+            "description": self.description,
+            "counter": self.counter,
+            "machine": self.machine,
+            "estimate_secs": self.estimate_secs,
+            "base_priority": self.base_priority,
+            "status": str(self.status),
+            "pending_deps": self.pending_deps,
+            "depends_on": list(self.depends_on),
+            "assigned_staff_id": self.assigned_staff_id,
+            "assigned_staff": self.assigned_staff,
+            "assigned_machine": self.assigned_machine,
+            "assigned_at": self.assigned_at,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "ready_at": self.ready_at,
+            "requeue_count": self.requeue_count,
+            "priority": self.priority,
+            "assignment_no": self.assignment_no,
+        }

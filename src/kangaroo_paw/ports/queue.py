@@ -1,0 +1,68 @@
+"""ReadyQueue port: the projection of ready tasks in pick order, grouped by resources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+GroupKey = tuple[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A ready task; ``key`` is the time-invariant aging key (ascending = pick first)."""
+
+    task_id: UUID
+    counter: str
+    machine: str | None
+    priority: float
+    ready_at: float  # epoch seconds
+    key: float
+
+    @property
+    def group(self) -> GroupKey:
+        return (self.counter, self.machine)
+
+
+@dataclass(frozen=True, slots=True)
+class Upsert:
+    entry: QueueEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Remove:
+    task_id: UUID
+
+
+QueueOp = Upsert | Remove
+
+
+class ReadyQueue(Protocol):
+    """Ready tasks ordered by aged priority. Changes arrive in batches together with the
+    notification id they reach, applied atomically and idempotently (a replay is harmless)."""
+
+    def apply(self, ops: Sequence[QueueOp], position: int) -> None: ...
+
+    def position(self) -> int:
+        """The last notification id applied (0 when empty)."""
+        ...
+
+    def top(self, limit: int) -> list[QueueEntry]:
+        """The first ``limit`` entries in pick order, across all groups."""
+        ...
+
+    def groups(self) -> dict[GroupKey, int]:
+        """Every non-empty (counter, machine) group with its length."""
+        ...
+
+    def head(self, group: GroupKey, limit: int) -> list[QueueEntry]:
+        """The first ``limit`` entries of one group, in pick order."""
+        ...
+
+    def size(self) -> int: ...
+
+    def clear(self) -> None:
+        """Drop everything, position included (before a rebuild)."""
+        ...

@@ -1,0 +1,35 @@
+"""Scheduler port: allocation requests and durable timers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+
+class TimerHandlers(Protocol):
+    """What a scheduler calls back when a request or a timer comes due."""
+
+    def allocate_now(self) -> int:
+        """Run allocation passes; return how many tasks were assigned."""
+        ...
+
+    def auto_complete(self, task_id: UUID) -> bool:
+        """Complete a started task whose estimate ran out; False if nothing to do."""
+        ...
+
+    def requeue_stale(self, task_id: UUID, assignment_no: int) -> bool:
+        """Requeue a task still ASSIGNED under ``assignment_no``; False if nothing to do."""
+        ...
+
+
+class Scheduler(Protocol):
+    """Requests are coalesced; timers fire at (or after) their due time, at most once per id."""
+
+    def request_allocation(self) -> None: ...
+
+    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None: ...
+
+    def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,119 @@
+"""One settings object, built once from ``KP_*`` environment variables and passed down."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+Mode = Literal["embedded", "services"]
+LogFormat = Literal["text", "json"]
+
+PREFIX = "KP_"
+
+
+class SettingsError(ValueError):
+    """A ``KP_*`` variable holds a value that cannot be used."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of the process; the README documents each one."""
+
+    mode: Mode = "embedded"
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    kitchen: str = "main"
+    log_format: LogFormat = "text"
+    log_level: str = "INFO"
+    # Scheduling policy.
+    assignment_ttl_secs: float = 45.0
+    aging_factor: float = 0.14
+    requeue_boost: float = 10.0
+    rush_boost: float = 25.0
+    weight_load: float = 1.2
+    weight_util: float = 0.9
+    weight_eff: float = 1.1
+    efficiency_min: float = 0.25
+    efficiency_max: float = 4.0
+    # Input limits.
+    max_qty_per_line: int = 50
+    max_lines_per_order: int = 100
+    max_body_bytes: int = 1_048_576
+    # Embedded runtime.
+    follower_poll_secs: float = 0.5
+    seed_demo: bool = True
+    snapshot_every: int = 50
+    # Services mode.
+    database_url: str = "postgresql://kangaroo:kangaroo@127.0.0.1:5432/kangaroo_paw"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_topic: str = "kitchen.domain.events"
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "kitchen-allocation"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every field from ``KP_<FIELD>``; explicit ``overrides`` win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(PREFIX + field.name.upper())
+            if raw is not None and raw != "":
+                values[field.name] = _parse(field.name, field.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Reject values no kitchen could run with, naming the variable."""
+        if self.mode not in get_args(Mode):
+            raise SettingsError(f"KP_MODE must be one of {get_args(Mode)}, not {self.mode!r}")
+        if self.log_format not in get_args(LogFormat):
+            raise SettingsError(f"KP_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        positive = {
+            "assignment_ttl_secs": self.assignment_ttl_secs,
+            "max_qty_per_line": self.max_qty_per_line,
+            "max_lines_per_order": self.max_lines_per_order,
+            "max_body_bytes": self.max_body_bytes,
+            "follower_poll_secs": self.follower_poll_secs,
+            "snapshot_every": self.snapshot_every,
+        }
+        for name, value in positive.items():
+            if value <= 0:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be > 0, got {value}")
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"KP_PORT must be a TCP port, got {self.port}")
+        if self.aging_factor < 0:
+            raise SettingsError(f"KP_AGING_FACTOR must be >= 0, got {self.aging_factor}")
+        if not 0 < self.efficiency_min <= self.efficiency_max:
+            raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Where the embedded event store lives."""
+        return self.data_dir / "kitchen.sqlite"
+
+
+def _parse(name: str, annotation: object, raw: str) -> Any:
+    kind = str(annotation)
+    try:
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError(raw)
+            return lowered in {"1", "true", "yes", "on"}
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "Path":
+            return Path(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw
