@@ -49,9 +49,16 @@ class Settings:
     snapshot_every: int = 50
     # Services mode.
     database_url: str = "postgresql://kangaroo:kangaroo@127.0.0.1:5432/kangaroo_paw"
+    postgres_schema: str = "public"
+    postgres_pool_size: int = 5
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = ""
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_topic: str = "kitchen.domain.events"
+    kafka_dlq_topic: str = "kitchen.domain.events.dlq"
+    kafka_consumer_group: str = "kitchen-topic-consumer"
+    relay_batch_size: int = 500
+    relay_poll_secs: float = 1.0
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "kitchen-allocation"

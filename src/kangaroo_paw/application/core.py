@@ -97,7 +97,7 @@ class KitchenCore(Application[UUID]):
     def load(self, kind: type[A], aggregate_id: UUID, what: str = "") -> A:
         """Get an aggregate of ``kind`` or raise ``NotFound``."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{what or kind.__name__.lower()} {aggregate_id} not found") from None
         if not isinstance(aggregate, kind):

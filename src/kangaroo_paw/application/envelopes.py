@@ -88,7 +88,7 @@ def to_envelope(event: DomainEventProtocol[UUID], notification_id: int) -> Envel
         aggregate_id=aggregate_id,
         aggregate_version=event.originator_version,
         notification_id=notification_id,
-        occurred_at=_plain(event.timestamp),
+        occurred_at=_plain(getattr(event, "timestamp", None)),
         order_id=order_id,
         task_id=task_id,
         data=data,

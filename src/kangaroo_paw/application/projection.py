@@ -127,7 +127,7 @@ class Follower:
             envelopes = self.kitchen.event_log(start, self.batch_size)
             if not envelopes:
                 break
-            for (name, _, handle), pos in zip(self._sinks, positions, strict=True):
+            for (_name, _, handle), pos in zip(self._sinks, positions, strict=True):
                 fresh = [e for e in envelopes if e.notification_id > pos]
                 if fresh:
                     handle(fresh)

@@ -240,7 +240,7 @@ class ResourceCommands(KitchenCore):
     def list_recipes(self, include_retired: bool = False) -> list[RecipeView]:
         stations = self.stations()
         views = []
-        for key, recipe_id in sorted(self.directory(RECIPES).members.items()):
+        for _key, recipe_id in sorted(self.directory(RECIPES).members.items()):
             recipe = self.load(Recipe, recipe_id)
             if include_retired or not recipe.retired:
                 views.append(self._recipe_view(recipe, stations))

@@ -59,7 +59,7 @@ class Order(Aggregate):
     def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        id: UUID,
         external_order_id: str,
         items: dict[str, int],
         priority: str,

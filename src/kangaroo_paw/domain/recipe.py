@@ -37,7 +37,7 @@ class Recipe(Aggregate):
     def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        id: UUID,
         item_key: str,
         steps: list[dict[str, Any]],
         dependencies: list[list[int]],
@@ -99,7 +99,7 @@ class Directory(Aggregate):
         member_id: UUID
 
     @event(Created)
-    def __init__(self, *, id: UUID, kind: str) -> None:  # noqa: A002
+    def __init__(self, *, id: UUID, kind: str) -> None:
         self.kind = kind
         self.members: dict[str, UUID] = {}
 

@@ -76,7 +76,7 @@ class Staff(Aggregate):
     def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        id: UUID,
         name: str,
         skills: list[str],
         max_parallel: int,

@@ -93,7 +93,7 @@ class Task(Aggregate):
     def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        id: UUID,
         order_id: UUID,
         item_key: str,
         unit: int,

@@ -82,9 +82,9 @@ def build_embedded(
     kitchen = Kitchen(
         policy=policy_from(settings), clock=clock, queue=queue, read_model=read_model, env=env
     )
-    if seed if seed is not None else settings.seed_demo:
-        if seed_demo_kitchen(kitchen):
-            log.info("seeded the demo kitchen into an empty store")
+    should_seed = settings.seed_demo if seed is None else seed
+    if should_seed and seed_demo_kitchen(kitchen):
+        log.info("seeded the demo kitchen into an empty store")
     bus = InProcessEventBus()
     scheduler = InProcessScheduler(kitchen, clock)
     runtime = EmbeddedRuntime(

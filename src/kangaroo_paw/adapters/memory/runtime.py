@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.application.projection import Follower, Projections
-from kangaroo_paw.application.reactions import rearm, react
+from kangaroo_paw.application.reactions import react, rearm
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.publisher import EventPublisher
 from kangaroo_paw.ports.queue import ReadyQueue

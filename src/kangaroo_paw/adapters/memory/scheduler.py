@@ -95,7 +95,7 @@ class InProcessScheduler(Scheduler):
             with self._cond:
                 if not self._timers or self._timers[0][0] > self._clock.now():
                     break
-                due, _, tid, callback, attempt = heapq.heappop(self._timers)
+                _due, _, tid, callback, attempt = heapq.heappop(self._timers)
             ok = self._guard(tid, callback)
             with self._cond:
                 if ok or attempt >= MAX_ATTEMPTS:

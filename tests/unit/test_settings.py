@@ -1,0 +1,59 @@
+"""Settings: parsed from KP_* variables, validated, and every one documented."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from kangaroo_paw.settings import Settings, SettingsError
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_defaults_match_the_design() -> None:
+    s = Settings.from_env({})
+    assert (s.mode, s.port, s.assignment_ttl_secs, s.aging_factor) == ("embedded", 8080, 45, 0.14)
+    assert (s.weight_load, s.weight_util, s.weight_eff) == (1.2, 0.9, 1.1)
+    assert s.max_qty_per_line == 50
+    assert s.data_dir == Path("./var")
+
+
+def test_values_are_parsed_by_type() -> None:
+    s = Settings.from_env(
+        {"KP_PORT": "9000", "KP_AGING_FACTOR": "0.5", "KP_SEED_DEMO": "no", "KP_MODE": "services"}
+    )
+    assert (s.port, s.aging_factor, s.seed_demo, s.mode) == (9000, 0.5, False, "services")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("KP_PORT", "eighty"),
+        ("KP_PORT", "70000"),
+        ("KP_MODE", "cloud"),
+        ("KP_SEED_DEMO", "maybe"),
+        ("KP_MAX_QTY_PER_LINE", "0"),
+        ("KP_AGING_FACTOR", "-1"),
+        ("KP_LOG_FORMAT", "xml"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_overrides_win_over_the_environment() -> None:
+    s = Settings.from_env({"KP_PORT": "9000"}, port=9100)
+    assert s.port == 9100
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    text = README.read_text()
+    missing = [
+        f"KP_{f.name.upper()}"
+        for f in dataclasses.fields(Settings)
+        if f"`KP_{f.name.upper()}`" not in text
+    ]
+    assert missing == []
