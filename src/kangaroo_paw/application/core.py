@@ -55,9 +55,17 @@ class KitchenCore(Application[UUID]):
         queue: ReadyQueue,
         read_model: ReadModel,
         env: Mapping[str, str] | None = None,
+        snapshot_every: int | None = None,
     ) -> None:
         merged = dict(DEFAULT_ENV)
         merged.update(env or {})
+        if snapshot_every is not None:
+            # Long-lived aggregates (a station sees every task it ever ran) are loaded from a
+            # snapshot plus at most ``snapshot_every`` events, so load time stays flat. The
+            # library declares the intervals per class; a per-instance value is what we need.
+            self.snapshotting_intervals = dict.fromkeys(  # type: ignore[misc]
+                type(self).snapshotting_intervals, snapshot_every
+            )
         super().__init__(env=merged)
         self.policy = policy or Policy()
         self.clock = clock

@@ -80,7 +80,12 @@ def build_embedded(
     queue = InMemoryReadyQueue()
     read_model = InMemoryReadModel()
     kitchen = Kitchen(
-        policy=policy_from(settings), clock=clock, queue=queue, read_model=read_model, env=env
+        policy=policy_from(settings),
+        clock=clock,
+        queue=queue,
+        read_model=read_model,
+        env=env,
+        snapshot_every=settings.snapshot_every,
     )
     should_seed = settings.seed_demo if seed is None else seed
     if should_seed and seed_demo_kitchen(kitchen):
