@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from kangaroo_paw.application.core import KitchenCore
@@ -15,12 +16,13 @@ from kangaroo_paw.application.views import (
     QueuedTask,
     TaskView,
 )
-from kangaroo_paw.domain.allocation import Candidate, CookState, GroupKey, plan_pass
+from kangaroo_paw.domain.allocation import Candidate, CookState, GroupKey, PassPlan, plan_pass
 from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
-from kangaroo_paw.domain.scoring import aged_priority
+from kangaroo_paw.domain.scoring import Weights, aged_priority
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.task import Task, TaskStatus
+from kangaroo_paw.ports.queue import ReadyQueue
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +31,38 @@ log = logging.getLogger(__name__)
 STALE_MARGIN = 8
 
 
+class Planner(Protocol):
+    """Chooses one pass's assignments from the ready queue and the free capacity; the default
+    (``plan_pass`` over per-group heads) is ours, the simulator plugs in others to compare."""
+
+    def __call__(
+        self,
+        queue: ReadyQueue,
+        free: Mapping[str, int],
+        cooks: Sequence[CookState],
+        weights: Weights,
+        is_ready: Callable[[UUID], bool],
+    ) -> PassPlan: ...
+
+
 class TaskCommands(KitchenCore):
     """Allocate, start, complete and requeue tasks."""
 
     # -- allocation --------------------------------------------------------------------------
 
-    def allocate(self) -> AllocationResult:
-        """Run one allocation pass over the ready queue (retried on fresh state on conflict)."""
+    def allocate(self, planner: Planner | None = None) -> AllocationResult:
+        """Run one allocation pass over the ready queue (retried on fresh state on conflict);
+        ``planner`` replaces our pass planner (policy comparisons in the simulator)."""
         attempts = 0
 
         def command() -> AllocationResult:
             nonlocal attempts
             attempts += 1
-            return self._allocate_once(attempts)
+            return self._allocate_once(attempts, planner)
 
         return self.retrying(command)
 
-    def _allocate_once(self, attempts: int) -> AllocationResult:
+    def _allocate_once(self, attempts: int, planner: Planner | None = None) -> AllocationResult:
         now = self.clock.now()
         stations = self.stations()
         staff = {s.id: s for s in self.all_staff()}
@@ -63,27 +80,18 @@ class TaskCommands(KitchenCore):
             )
             for s in staff.values()
         ]
-        sizes = self.queue.groups()
-        groups: dict[GroupKey, list[Candidate]] = {}
         loaded: dict[UUID, Task] = {}
-        for gkey in sizes:
-            counter, machine = gkey
-            slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
-            bound = min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
-            candidates = []
-            for entry in self.queue.head(gkey, max(1, bound) + STALE_MARGIN):
-                task = self._task_or_none(entry.task_id)
-                if task is None or not task.is_ready:
-                    continue  # the projection lags a committed assignment or cancel
-                loaded[task.id] = task
-                candidates.append(Candidate(task.id, counter, machine, entry.key))
-            groups[gkey] = candidates
-        plan = plan_pass(groups, free, cooks, self.policy.weights, sizes)
+        if planner is None:
+            plan = self._plan_by_groups(free, cooks, loaded)
+        else:
+            plan = planner(
+                self.queue, free, cooks, self.policy.weights, lambda t: self._ready(t, loaded)
+            )
         if not plan.assignments:
             return AllocationResult([], plan.blocked, attempts)
         touched: dict[UUID, Any] = {}
         for a in plan.assignments:
-            task = loaded[a.task_id]
+            task = loaded.get(a.task_id) or self.task(a.task_id)
             task.assign(a.staff_id, a.staff_name, now)
             touched[task.id] = task
             for name in task.held_stations():
@@ -102,6 +110,34 @@ class TaskCommands(KitchenCore):
             for a in plan.assignments
         ]
         return AllocationResult(assigned, plan.blocked, attempts)
+
+    def _plan_by_groups(
+        self, free: Mapping[str, int], cooks: Sequence[CookState], loaded: dict[UUID, Task]
+    ) -> PassPlan:
+        """Our pass: the head of every (counter, machine) group, planned by ``plan_pass``."""
+        sizes = self.queue.groups()
+        groups: dict[GroupKey, list[Candidate]] = {}
+        for gkey in sizes:
+            counter, machine = gkey
+            slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
+            bound = min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
+            candidates = []
+            for entry in self.queue.head(gkey, max(1, bound) + STALE_MARGIN):
+                task = self._task_or_none(entry.task_id)
+                if task is None or not task.is_ready:
+                    continue  # the projection lags a committed assignment or cancel
+                loaded[task.id] = task
+                candidates.append(Candidate(task.id, counter, machine, entry.key))
+            groups[gkey] = candidates
+        return plan_pass(groups, free, cooks, self.policy.weights, sizes)
+
+    def _ready(self, task_id: UUID, loaded: dict[UUID, Task]) -> bool:
+        """Whether a queued task is really ready (the projection may lag); keeps it loaded."""
+        task = loaded.get(task_id) or self._task_or_none(task_id)
+        if task is None or not task.is_ready:
+            return False
+        loaded[task_id] = task
+        return True
 
     def allocate_now(self) -> int:
         """Run passes until one assigns nothing (bounded); the scheduler's callback."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ ASSEMBLY_WORDS = ("assemble", "assembly", "final", "finish", "pack", "plating", 
 _ASSEMBLY_RE = re.compile(r"\b(" + "|".join(ASSEMBLY_WORDS) + r")\b", re.IGNORECASE)
 
 MAX_STEPS = 100
+MAX_STEP_NO = 10_000
+MAX_ESTIMATE_SECS = 86_400.0  # one day: no kitchen step takes longer
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +108,23 @@ def _validate_step(
     machines: Mapping[str, str],
 ) -> None:
     where = f"recipe {item_key!r} step {step.step_no}"
-    if step.step_no < 1:
-        raise RecipeInvalid(f"{where}: step_no must be >= 1", step_no=step.step_no)
+    if not 1 <= step.step_no <= MAX_STEP_NO:
+        raise RecipeInvalid(
+            f"{where}: step_no must be from 1 to {MAX_STEP_NO}", step_no=step.step_no
+        )
     if step.step_no in seen:
         raise RecipeInvalid(f"{where}: step_no is used twice", step_no=step.step_no)
     if not step.description.strip():
         raise RecipeInvalid(f"{where}: description is empty", step_no=step.step_no)
-    if not step.estimate_secs > 0:
-        raise RecipeInvalid(f"{where}: estimate_secs must be > 0", step_no=step.step_no)
+    if not 0 < step.estimate_secs <= MAX_ESTIMATE_SECS:
+        raise RecipeInvalid(
+            f"{where}: estimate_secs must be > 0 and at most {MAX_ESTIMATE_SECS:.0f}",
+            step_no=step.step_no,
+        )
+    if not math.isfinite(step.base_priority) or abs(step.base_priority) > 1e6:
+        raise RecipeInvalid(
+            f"{where}: base_priority must be a finite number within ±1e6", step_no=step.step_no
+        )
     if step.counter not in counters:
         raise RecipeInvalid(
             f"{where}: unknown counter {step.counter!r}",

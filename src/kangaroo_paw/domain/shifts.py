@@ -77,4 +77,7 @@ def _parse_datetime(text: str) -> datetime:
         raise InvalidResource(f"{text!r} is neither HH:MM nor an RFC 3339 datetime") from None
     if value.tzinfo is None:
         raise InvalidResource(f"datetime {text!r} needs a UTC offset")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by the offset
+        raise InvalidResource(f"datetime {text!r} is out of range") from None

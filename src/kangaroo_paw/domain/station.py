@@ -15,7 +15,8 @@ MAX_CAPACITY = 1000
 
 
 def check_capacity(capacity: int) -> None:
-    if not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+    is_int = isinstance(capacity, int) and not isinstance(capacity, bool)
+    if not is_int or not 1 <= capacity <= MAX_CAPACITY:
         raise InvalidResource(f"capacity must be an integer from 1 to {MAX_CAPACITY}")
 
 

@@ -24,10 +24,20 @@ class InProcessScheduler(Scheduler):
     restart the runtime re-arms them from state (``reactions.rearm``) at their original due
     times, which gives the same outcome."""
 
-    def __init__(self, handlers: TimerHandlers, clock: Clock, max_wait_secs: float = 1.0) -> None:
+    def __init__(
+        self,
+        handlers: TimerHandlers,
+        clock: Clock,
+        max_wait_secs: float = 1.0,
+        sweep_secs: float | None = 30.0,
+    ) -> None:
         self._handlers = handlers
         self._clock = clock
         self._max_wait = max_wait_secs
+        # A pass every ``sweep_secs`` of clock time even when no event asks for one: a cook's
+        # shift starting is no event, and a failed pass must not leave ready tasks stuck.
+        self._sweep = None if sweep_secs is None else timedelta(seconds=sweep_secs)
+        self._next_sweep = None if self._sweep is None else clock.now() + self._sweep
         self._timers: list[tuple[datetime, int, str, Callable[[], bool], int]] = []
         self._pending: set[str] = set()
         self._allocation_requested = False
@@ -88,6 +98,10 @@ class InProcessScheduler(Scheduler):
         with self._cond:
             allocate = self._allocation_requested
             self._allocation_requested = False
+            now = self._clock.now()
+            if self._next_sweep is not None and self._sweep is not None and now >= self._next_sweep:
+                allocate = True
+                self._next_sweep = now + self._sweep
         if allocate:
             self._guard("allocation", self._handlers.allocate_now)
             ran += 1

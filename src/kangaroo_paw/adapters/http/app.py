@@ -1,0 +1,126 @@
+"""The app factory: the only place the HTTP adapter is wired."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import (
+    JsonRenderPlugin,
+    RedocRenderPlugin,
+    ScalarRenderPlugin,
+    SwaggerRenderPlugin,
+)
+from litestar.openapi.spec import Tag
+
+from kangaroo_paw import __version__
+from kangaroo_paw.adapters.http.allocation import AllocatorController, QueueController
+from kangaroo_paw.adapters.http.errors import exception_handlers
+from kangaroo_paw.adapters.http.events import EventController
+from kangaroo_paw.adapters.http.health import Checks, HealthController
+from kangaroo_paw.adapters.http.orders import OrderController
+from kangaroo_paw.adapters.http.recipes import RecipeController
+from kangaroo_paw.adapters.http.staff import StaffController
+from kangaroo_paw.adapters.http.stations import CounterController, MachineController
+from kangaroo_paw.adapters.http.streaming import EventBus, EventStream
+from kangaroo_paw.adapters.http.tasks import TaskController
+from kangaroo_paw.adapters.http.validation import strict_body
+from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.settings import Settings
+
+CONTROLLERS = [
+    OrderController,
+    TaskController,
+    AllocatorController,
+    QueueController,
+    CounterController,
+    MachineController,
+    StaffController,
+    RecipeController,
+    EventController,
+    HealthController,
+]
+
+TAGS = [
+    Tag(name="orders", description="Confirm, read, list and cancel orders"),
+    Tag(name="tasks", description="Read tasks; start and complete them"),
+    Tag(name="allocation", description="Allocation passes and the ready queue"),
+    Tag(name="kitchen", description="Counters, machines and cooks"),
+    Tag(name="recipes", description="Menu items as steps and dependencies"),
+    Tag(name="events", description="The event log and its live stream"),
+    Tag(name="health", description="Liveness and readiness"),
+]
+
+
+def event_store_check(kitchen: Kitchen) -> Mapping[str, Any]:
+    """A cheap query against the event store: its head position."""
+    return {"head": kitchen.head_position()}
+
+
+def create_app(
+    settings: Settings,
+    kitchen: Kitchen,
+    bus: EventBus | None = None,
+    *,
+    checks: Checks | None = None,
+    stopping: threading.Event | None = None,
+    unavailable: tuple[type[Exception], ...] = (),
+    stream_poll_secs: float = 0.2,
+    heartbeat_secs: float = 15.0,
+) -> Litestar:
+    """Build the HTTP API v1 over ``kitchen``.
+
+    ``bus`` feeds the live stream (without one it polls the log); ``checks`` are extra
+    readiness probes beside ``event_store``; ``stopping`` ends open streams on shutdown;
+    ``unavailable`` lists exception types that mean "a dependency is down" (→ 503).
+    """
+    stream = EventStream(
+        kitchen,
+        bus,
+        poll_secs=stream_poll_secs,
+        heartbeat_secs=heartbeat_secs,
+        stopping=stopping,
+    )
+    probes: dict[str, Any] = {"event_store": lambda: event_store_check(kitchen)}
+    probes.update(checks or {})
+
+    def provide_kitchen() -> Kitchen:
+        return kitchen
+
+    def provide_stream() -> EventStream:
+        return stream
+
+    def provide_checks() -> Checks:
+        return probes
+
+    return Litestar(
+        route_handlers=CONTROLLERS,
+        dependencies={
+            "kitchen": Provide(provide_kitchen, sync_to_thread=False),
+            "event_stream": Provide(provide_stream, sync_to_thread=False),
+            "checks": Provide(provide_checks, sync_to_thread=False),
+        },
+        exception_handlers=exception_handlers(unavailable),
+        before_request=strict_body,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Kangaroo Paw",
+            version=__version__,
+            description="HTTP API v1 of the Kangaroo Paw kitchen scheduling engine.",
+            path="/schema",
+            tags=TAGS,
+            use_handler_docstrings=True,
+            render_plugins=[
+                SwaggerRenderPlugin(path=["/", "/swagger"]),
+                RedocRenderPlugin(),
+                ScalarRenderPlugin(),
+                JsonRenderPlugin(),
+            ],
+        ),
+        logging_config=None,  # the process configures logging (entrypoints.logs)
+        debug=False,
+    )

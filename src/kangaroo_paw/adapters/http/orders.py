@@ -1,0 +1,78 @@
+"""Orders: confirm (idempotent), read, list, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromQuery, JSONBody, QueryParameter
+
+from kangaroo_paw.adapters.http import present
+from kangaroo_paw.adapters.http.bodies import ConfirmOrderRequest
+from kangaroo_paw.adapters.http.errors import InvalidRequest, responses
+from kangaroo_paw.adapters.http.params import KitchenDep, Limit, OrderIdPath, OrderStatus, parse_id
+from kangaroo_paw.adapters.http.schemas import Order, OrderPage
+from kangaroo_paw.domain.errors import InvalidOrder
+
+
+class OrderController(Controller):
+    """Confirm, read, list and cancel orders."""
+
+    path = "/api/v1/orders"
+    tags = ["orders"]
+
+    @post(
+        "/confirm",
+        operation_id="confirmOrder",
+        status_code=201,
+        sync_to_thread=True,
+        responses={
+            200: ResponseSpec(Order, description="Identical repeat: the recorded order"),
+            **responses(400, 409, 413, 422, 503),
+        },
+    )
+    def confirm(self, kitchen: KitchenDep, data: JSONBody[ConfirmOrderRequest]) -> Response[Order]:
+        """Confirm an order and explode it into tasks (201), or replay an identical one (200)."""
+        view, created = kitchen.confirm_order(data.items, data.external_order_id, data.priority)
+        return Response(present.order(view), status_code=201 if created else 200)
+
+    @get(
+        "/{order_id:str}",
+        operation_id="getOrder",
+        sync_to_thread=True,
+        responses=responses(400, 404, 503),
+    )
+    def get_order(self, kitchen: KitchenDep, order_id: OrderIdPath) -> Order:
+        """Read one order with its tasks and status."""
+        return present.order(kitchen.get_order(parse_id(order_id, "order")))
+
+    @get("/", operation_id="listOrders", sync_to_thread=True, responses=responses(400, 503))
+    def list_orders(
+        self,
+        kitchen: KitchenDep,
+        status: FromQuery[OrderStatus | None] = None,
+        limit: Limit = 50,
+        cursor: Annotated[
+            str | None, QueryParameter(max_length=200, description="next_cursor of the last page")
+        ] = None,
+    ) -> OrderPage:
+        """List orders newest first, optionally by status, a page at a time."""
+        try:
+            views, next_cursor = kitchen.list_orders(status, limit, cursor)
+        except InvalidOrder as exc:
+            if "cursor" not in exc.details:
+                raise
+            raise InvalidRequest(exc.message, **exc.details) from None
+        return OrderPage(orders=[present.order(v) for v in views], next_cursor=next_cursor)
+
+    @post(
+        "/{order_id:str}/cancel",
+        operation_id="cancelOrder",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 404, 409, 503),
+    )
+    def cancel(self, kitchen: KitchenDep, order_id: OrderIdPath) -> Order:
+        """Cancel an order: withdraw its open tasks and release what they hold."""
+        return present.order(kitchen.cancel_order(parse_id(order_id, "order")))

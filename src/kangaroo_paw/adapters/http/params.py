@@ -1,0 +1,35 @@
+"""Path, query and dependency parameters shared by the controllers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+
+from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.domain.errors import NotFound
+
+KitchenDep = NamedDependency[Kitchen]
+
+# Path ids are declared as strings: a path id that is not a UUID names nothing, so it is a
+# 404 ``not_found`` like any other unknown id (documented in docs/http.md), not a 400.
+_UUID = {"format": "uuid"}
+OrderIdPath = Annotated[str, PathParameter(description="order id (UUID)", schema_extra=_UUID)]
+TaskIdPath = Annotated[str, PathParameter(description="task id (UUID)", schema_extra=_UUID)]
+StaffIdPath = Annotated[str, PathParameter(description="staff id (UUID)", schema_extra=_UUID)]
+NamePath = Annotated[str, PathParameter(max_length=200, description="a name or item key")]
+OrderStatus = Literal["CONFIRMED", "IN_PROGRESS", "PART_COMPLETED", "COMPLETED", "CANCELLED"]
+TaskFilter = Literal[
+    "READY", "WAITING", "UNASSIGNED", "ASSIGNED", "STARTED", "COMPLETED", "CANCELLED"
+]
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
+
+
+def parse_id(raw: str, what: str) -> UUID:
+    """The UUID in a path, or ``NotFound`` naming what was looked for."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise NotFound(f"{what} {raw!r} not found", id=raw) from None

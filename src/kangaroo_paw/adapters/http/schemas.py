@@ -1,0 +1,247 @@
+"""Response bodies of HTTP API v1: msgspec Structs, kept apart from domain objects and views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+
+
+class Task(msgspec.Struct, kw_only=True):
+    """One recipe step for one unit of one order line."""
+
+    task_id: UUID
+    order_id: UUID
+    item_key: str
+    unit: int
+    step_no: int
+    description: str
+    counter: str
+    machine: str | None
+    estimate_secs: float
+    base_priority: float
+    priority: float
+    status: str
+    pending_deps: int
+    depends_on: list[UUID]
+    ready_at: datetime | None
+    assigned_staff_id: UUID | None
+    assigned_staff: str | None
+    assigned_machine: str | None
+    assigned_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    requeue_count: int
+
+
+class Order(msgspec.Struct, kw_only=True):
+    """An order with its tasks; ready_task_ids are the tasks that can be assigned now."""
+
+    order_id: UUID
+    external_order_id: str
+    status: str
+    priority: str
+    items: dict[str, int]
+    created_at: datetime
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    ready_task_ids: list[UUID]
+    tasks: list[Task]
+
+
+class OrderPage(msgspec.Struct, kw_only=True):
+    """A page of orders, newest first; pass next_cursor back as cursor."""
+
+    orders: list[Order]
+    next_cursor: str | None
+
+
+class TaskList(msgspec.Struct, kw_only=True):
+    """Tasks matching the filters."""
+
+    tasks: list[Task]
+
+
+class Assignment(msgspec.Struct, kw_only=True):
+    """A task given to a cook on a counter (and machine)."""
+
+    task_id: UUID
+    staff_id: UUID
+    staff_name: str
+    counter: str
+    machine: str | None
+
+
+class Blocked(msgspec.Struct, kw_only=True):
+    """Ready tasks left in the queue by this pass, by reason."""
+
+    no_staff: int = 0
+    counter_full: int = 0
+    machine_down_or_full: int = 0
+
+
+class AllocationRun(msgspec.Struct, kw_only=True):
+    """What one allocation pass assigned, and what it left blocked."""
+
+    assigned: list[Assignment]
+    blocked: Blocked
+
+
+class QueuedTask(Task, kw_only=True):
+    """A ready task with its current aged priority."""
+
+    aged_priority: float
+
+
+class Queue(msgspec.Struct, kw_only=True):
+    """Ready tasks in pick order."""
+
+    tasks: list[QueuedTask]
+
+
+class Counter(msgspec.Struct, kw_only=True):
+    """A counter, its capacity and how much of it is in use."""
+
+    name: str
+    capacity: int
+    up: bool
+    in_use: int
+
+
+class CounterList(msgspec.Struct, kw_only=True):
+    """Every counter."""
+
+    counters: list[Counter]
+
+
+class Machine(msgspec.Struct, kw_only=True):
+    """A machine, its counter, capacity, state and use."""
+
+    name: str
+    counter: str
+    capacity: int
+    up: bool
+    in_use: int
+
+
+class MachineList(msgspec.Struct, kw_only=True):
+    """Every machine."""
+
+    machines: list[Machine]
+
+
+class Staff(msgspec.Struct, kw_only=True):
+    """A cook and their current load."""
+
+    staff_id: UUID
+    name: str
+    skills: list[str]
+    max_parallel: int
+    efficiency_multiplier: float
+    shift_start: str
+    shift_end: str
+    on_break: bool
+    on_shift: bool
+    active_tasks: list[UUID]
+    active_secs: float
+
+
+class StaffList(msgspec.Struct, kw_only=True):
+    """Every cook."""
+
+    staff: list[Staff]
+
+
+class RecipeStep(msgspec.Struct, kw_only=True):
+    """One step of a recipe."""
+
+    step_no: int
+    description: str
+    counter: str
+    machine: str | None
+    estimate_secs: float
+    base_priority: float
+
+
+class Dependency(msgspec.Struct, kw_only=True):
+    """step_no waits for depends_on."""
+
+    step_no: int
+    depends_on: int
+
+
+class Recipe(msgspec.Struct, kw_only=True):
+    """A recipe; effective_dependencies are the explicit ones or, without any, the inferred."""
+
+    item_key: str
+    revision: int
+    retired: bool
+    steps: list[RecipeStep]
+    dependencies: list[Dependency]
+    explicit_dependencies: bool
+    effective_dependencies: list[Dependency]
+
+
+class RecipeList(msgspec.Struct, kw_only=True):
+    """Recipes by item key."""
+
+    recipes: list[Recipe]
+
+
+class Event(msgspec.Struct, kw_only=True):
+    """A recorded domain event as it travels (DESIGN.md §5)."""
+
+    event_id: UUID
+    type: str
+    aggregate_type: str
+    aggregate_id: UUID
+    aggregate_version: int
+    notification_id: int
+    occurred_at: str | None
+    order_id: UUID | None
+    task_id: UUID | None
+    data: dict[str, Any]
+
+
+class EventPage(msgspec.Struct, kw_only=True):
+    """A page of the event log; pass next_after back as after."""
+
+    events: list[Event]
+    next_after: int
+
+
+class ErrorDetail(msgspec.Struct, kw_only=True):
+    """What went wrong: a stable code, a message and structured details."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class Error(msgspec.Struct, kw_only=True):
+    """The single error body of every non-2xx response."""
+
+    error: ErrorDetail
+
+
+class Health(msgspec.Struct, kw_only=True):
+    """Liveness."""
+
+    status: str
+
+
+class Component(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One dependency's state."""
+
+    status: Literal["up", "down"]
+    detail: dict[str, Any] = {}
+
+
+class Readiness(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Each component's state; on 503 also the usual error body naming what is down."""
+
+    status: Literal["ok", "unavailable"]
+    components: dict[str, Component]
+    error: ErrorDetail | None = None

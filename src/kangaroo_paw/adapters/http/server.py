@@ -1,0 +1,62 @@
+"""Running the app under uvicorn with a graceful shutdown on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Generator
+from types import FrameType
+
+import uvicorn
+
+from kangaroo_paw.adapters.http.access import AccessLog, ASGIApp
+
+GRACEFUL_SHUTDOWN_SECS = 30
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server; the first SIGTERM/SIGINT stops accepting connections, ends open event
+    streams (``stopping``) and lets in-flight requests finish (up to a bound). Unlike uvicorn's
+    default, the signal is not re-raised afterwards, so the caller can close the kitchen."""
+
+    def __init__(self, config: uvicorn.Config, stopping: threading.Event) -> None:
+        super().__init__(config)
+        self.stopping = stopping
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopping.set()
+        super().handle_exit(sig, frame)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def serve(app: ASGIApp, host: str, port: int, stopping: threading.Event) -> int:
+    """Serve ``app`` with one access-log line per request until a signal; the exit status."""
+    config = uvicorn.Config(
+        AccessLog(app),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECS,
+    )
+    server = GracefulServer(config, stopping)
+    try:
+        server.run()
+    except SystemExit as exc:  # uvicorn exits when it cannot bind
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        stopping.set()
+    return 0
