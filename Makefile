@@ -18,7 +18,7 @@ $(STAMP_BASE): pyproject.toml | $(PY)
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,services]"
+	$(PY) -m pip install --quiet -e ".[dev,services,sim]"
 	touch $@ $(STAMP_BASE)
 
 ## run: install the base package and serve the embedded kitchen on http://127.0.0.1:8080

@@ -122,7 +122,9 @@ class TaskCommands(KitchenCore):
             slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
             bound = min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
             candidates = []
-            for entry in self.queue.head(gkey, max(1, bound) + STALE_MARGIN):
+            # Nothing placeable: one entry is enough for plan_pass to classify the group.
+            limit = bound + STALE_MARGIN if bound > 0 else 1
+            for entry in self.queue.head(gkey, limit):
                 task = self._task_or_none(entry.task_id)
                 if task is None or not task.is_ready:
                     continue  # the projection lags a committed assignment or cancel

@@ -1,0 +1,259 @@
+"""core: the embedded kitchen in process — confirm throughput, one allocation pass against the
+ready-queue size, start/complete latency, aggregate load time with long histories."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+from bench.common import metric, pick, timed
+from kangaroo_paw.adapters.clock import ManualClock
+from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
+from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
+from kangaroo_paw.adapters.simulation.policies import TopNPlanner
+from kangaroo_paw.adapters.simulation.scenario import DEMO_MIX
+from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.domain import ids
+from kangaroo_paw.entrypoints.bootstrap import EmbeddedKitchen, build_embedded, sqlite_env
+from kangaroo_paw.settings import Settings
+
+BACKENDS = ("popo", "sqlite")
+
+
+def mix_orders(count: int, seed: int) -> list[dict[str, int]]:
+    """Orders drawn from the demo lunch mix (deterministic for the seed)."""
+    rng = random.Random(seed)
+    weights = [t.weight for t in DEMO_MIX]
+    return [dict(rng.choices(DEMO_MIX, weights)[0].items) for _ in range(count)]
+
+
+@contextmanager
+def embedded(backend: str, clock: ManualClock | None = None) -> Iterator[EmbeddedKitchen]:
+    """A seeded demo kitchen on POPO or on a fresh SQLite file."""
+    with tempfile.TemporaryDirectory(prefix="kp-bench-") as folder:
+        settings = Settings(data_dir=Path(folder))
+        kitchen = build_embedded(settings, clock=clock, persistence=backend, seed=True)
+        try:
+            yield kitchen
+        finally:
+            kitchen.close()
+
+
+def confirm_throughput(size: str, seed: int) -> tuple[list[dict[str, Any]], list[str]]:
+    orders = pick(size, 10, 150, 400)
+    repeats = pick(size, 1, 3, 5)
+    per_sec: dict[str, list[float]] = {b: [] for b in BACKENDS}
+    tasks_sec: dict[str, list[float]] = {b: [] for b in BACKENDS}
+    ratios = []
+    for r in range(repeats):
+        batch = mix_orders(orders, seed + r)
+        for backend in BACKENDS:  # interleaved, so both see the same machine noise
+            with embedded(backend) as emb:
+                tasks = 0
+                started = time.perf_counter()
+                for n, items in enumerate(batch):
+                    view, _ = emb.kitchen.confirm_order(items, f"bench-{r}-{n}")
+                    tasks += len(view.tasks)
+                elapsed = time.perf_counter() - started
+            per_sec[backend].append(orders / elapsed)
+            tasks_sec[backend].append(tasks / elapsed)
+        ratios.append(per_sec["sqlite"][-1] / per_sec["popo"][-1])
+    rows = []
+    for backend in BACKENDS:
+        rows.append(metric(f"confirm {backend}", per_sec[backend], "orders/s", orders=orders))
+        rows.append(metric(f"confirm {backend}", tasks_sec[backend], "tasks/s"))
+    rows.append(metric("confirm sqlite / popo", ratios, "ratio"))
+    return rows, []
+
+
+def _fill_queue(emb: EmbeddedKitchen, ready: int, seed: int) -> None:
+    orders = iter(mix_orders(10 * ready, seed))
+    n = 0
+    while emb.queue.size() < ready:
+        # An order brings about four root tasks: step in chunks that cannot overshoot much.
+        for _ in range(max(1, (ready - emb.queue.size()) // 8)):
+            emb.kitchen.confirm_order(next(orders), f"fill-{n}")
+            n += 1
+        emb.runtime.drain()
+
+
+def _undo(emb: EmbeddedKitchen, task_ids: list[Any]) -> None:
+    """Send a pass's assignments back to the queue so the next pass sees the same size."""
+    for task_id in task_ids:
+        emb.kitchen.requeue_stale(task_id, emb.kitchen.get_task(task_id).assignment_no)
+    emb.runtime.drain()
+
+
+def allocation_growth(size: str, seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    sizes = pick(size, [20, 100], [100, 1000], [100, 1000, 10000])
+    repeat = pick(size, 3, 15, 30)
+    rows, table_rows = [], []
+    base: dict[str, float] = {}
+    for ready in sizes:
+        with embedded("popo", ManualClock()) as emb:
+            emb.runtime.recover()
+            _fill_queue(emb, ready, seed)
+            size_now = emb.queue.size()
+            placing, busy, original = [], [], []
+            assigned = 0
+            for _ in range(repeat):
+                started = time.perf_counter()
+                result = emb.kitchen.allocate()
+                placing.append((time.perf_counter() - started) * 1000)
+                assigned = len(result.assigned)
+                emb.runtime.drain()
+                busy += timed(emb.kitchen.allocate, 1)  # every cook is busy now
+                _undo(emb, [a.task_id for a in result.assigned])
+                started = time.perf_counter()
+                result = emb.kitchen.allocate(TopNPlanner(20))
+                original.append((time.perf_counter() - started) * 1000)
+                emb.runtime.drain()
+                _undo(emb, [a.task_id for a in result.assigned])
+        label = f"allocation pass, {size_now:,} ready"
+        rows.append(metric(f"{label} (places {assigned})", placing, "ms", ready=size_now))
+        rows.append(metric(f"{label}, cooks all busy", busy, "ms", ready=size_now))
+        rows.append(metric(f"{label}, original top-20 pass", original, "ms", ready=size_now))
+        medians = {
+            "ours": statistics.median(placing),
+            "busy": statistics.median(busy),
+            "original": statistics.median(original),
+        }
+        base = base or medians
+        table_rows.append(
+            [
+                size_now,
+                assigned,
+                medians["ours"],
+                medians["ours"] / base["ours"],
+                medians["busy"],
+                medians["busy"] / base["busy"],
+                medians["original"],
+            ]
+        )
+    table = {
+        "columns": [
+            "ready tasks",
+            "placed",
+            "ours ms",
+            "x smallest",
+            "all busy ms",
+            "x smallest",
+            "original top-20 ms",
+        ],
+        "rows": table_rows,
+    }
+    return rows, table
+
+
+def start_complete(size: str, seed: int) -> list[dict[str, Any]]:
+    target = pick(size, 10, 120, 300)
+    starts: dict[str, list[float]] = {b: [] for b in BACKENDS}
+    completes: dict[str, list[float]] = {b: [] for b in BACKENDS}
+    with embedded("popo", ManualClock()) as popo, embedded("sqlite", ManualClock()) as sqlite:
+        kitchens = {"popo": popo, "sqlite": sqlite}
+        for emb in kitchens.values():
+            emb.runtime.recover()
+            for n, items in enumerate(mix_orders(target // 3 + 5, seed)):
+                emb.kitchen.confirm_order(items, f"sc-{n}")
+            emb.runtime.drain()
+        while min(len(c) for c in completes.values()) < target:
+            for backend, emb in kitchens.items():  # rounds interleaved across backends
+                assigned = [a.task_id for a in emb.kitchen.allocate().assigned]
+                if not assigned:
+                    raise RuntimeError("the bench kitchen ran out of work")
+                emb.runtime.drain()
+                kitchen = emb.kitchen
+                for task_id in assigned:
+                    starts[backend] += timed(lambda k=kitchen, t=task_id: k.start_task(t), 1)
+                emb.runtime.drain()
+                assert isinstance(kitchen.clock, ManualClock)
+                kitchen.clock.advance(60)
+                for task_id in assigned:
+                    completes[backend] += timed(lambda k=kitchen, t=task_id: k.complete_task(t), 1)
+                emb.runtime.drain()
+    rows = []
+    for backend in BACKENDS:
+        rows.append(metric(f"start_task {backend}", starts[backend], "ms"))
+        rows.append(metric(f"complete_task {backend}", completes[backend], "ms"))
+    return rows
+
+
+def _station_with_history(folder: Path, events: int, snapshots: bool) -> Path:
+    path = folder / f"history-{events}-{'snap' if snapshots else 'plain'}.sqlite"
+    kitchen = Kitchen(
+        clock=ManualClock(),
+        queue=InMemoryReadyQueue(),
+        read_model=InMemoryReadModel(),
+        env=sqlite_env(path),
+        snapshot_every=50,
+    )
+    if not snapshots:
+        kitchen.snapshotting_intervals = {}  # type: ignore[misc]
+    kitchen.add_counter("griller", 6)
+    station = kitchen.station("griller")
+    for n in range(events // 2):
+        task_id = uuid5(NAMESPACE_URL, f"task-{n}")
+        station.reserve(task_id)
+        station.release(task_id)
+        if n % 25 == 24:
+            kitchen.save(station)
+    kitchen.save(station)
+    kitchen.close()
+    return path
+
+
+def load_times(size: str) -> list[dict[str, Any]]:
+    histories = pick(size, [200], [1000, 10000], [1000, 10000])
+    repeat = pick(size, 3, 20, 30)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kp-bench-") as tmp:
+        for events in histories:
+            medians = {}
+            for snapshots in (True, False):
+                path = _station_with_history(Path(tmp), events, snapshots)
+                reader = Kitchen(  # no aggregate cache: every get reads the store
+                    clock=ManualClock(),
+                    queue=InMemoryReadyQueue(),
+                    read_model=InMemoryReadModel(),
+                    env={**sqlite_env(path), "AGGREGATE_CACHE_MAXSIZE": ""},
+                )
+                sid = ids.station_id("griller")
+                samples = timed(lambda r=reader, i=sid: r.repository.get(i), repeat)
+                reader.close()
+                how = "with snapshots every 50" if snapshots else "no snapshots"
+                rows.append(metric(f"load a station of {events:,} events, {how}", samples, "ms"))
+                medians[snapshots] = statistics.median(samples)
+            rows.append(
+                metric(
+                    f"load time no snapshots / snapshots ({events:,} events)",
+                    [medians[False] / medians[True]],
+                    "ratio",
+                )
+            )
+    return rows
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    metrics, _ = confirm_throughput(args.size, args.seed)
+    growth_rows, growth_table = allocation_growth(args.size, args.seed)
+    metrics += growth_rows
+    metrics += start_complete(args.size, args.seed)
+    metrics += load_times(args.size)
+    return {
+        "metrics": metrics,
+        "tables": {"One allocation pass against the ready-queue size": growth_table},
+        "notes": [
+            "Embedded mode in process: POPO = eventsourcing's in-memory store, SQLite = a "
+            "fresh file per run; aggregate cache on (as in production) except in the load test.",
+            "A pass places at most the free cook slots (7 in the demo kitchen); placed tasks "
+            "are requeued between repetitions so every pass sees the same queue size.",
+        ],
+    }

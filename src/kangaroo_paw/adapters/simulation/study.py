@@ -1,0 +1,149 @@
+"""Experiments over many runs: policies compared on identical arrivals at several loads, and
+policies against the CP-SAT optimum on small batches."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from kangaroo_paw.adapters.simulation.engine import SimConfig, Simulation
+from kangaroo_paw.adapters.simulation.optimum import (
+    critical_path_total,
+    policy_total,
+    random_batches,
+    solve_batch,
+)
+from kangaroo_paw.adapters.simulation.policies import POLICIES
+from kangaroo_paw.adapters.simulation.report import SimReport, ratio, summarize
+from kangaroo_paw.adapters.simulation.scenario import Scenario
+from kangaroo_paw.application.policy import Policy
+
+Tick = Callable[[str], None]
+
+
+def same_arrivals(
+    scenario: Scenario,
+    config: SimConfig,
+    policies: Sequence[str] = POLICIES,
+    kitchen_policy: Policy | None = None,
+) -> list[SimReport]:
+    """Run every policy on one workload (same arrivals, breaks, failures, durations)."""
+    first = Simulation(scenario, replace(config, policy=policies[0]), kitchen_policy)
+    workload = first.workload
+    reports = [first.run()]
+    for name in policies[1:]:
+        sim = Simulation(scenario, replace(config, policy=name), kitchen_policy, workload)
+        reports.append(sim.run())
+    return reports
+
+
+def policy_table(
+    scenario: Scenario,
+    base: SimConfig,
+    loads: Sequence[float],
+    seeds: Sequence[int],
+    policies: Sequence[str] = POLICIES,
+    tick: Tick | None = None,
+) -> list[dict[str, Any]]:
+    """Ticket-time figures per (load, policy), tickets pooled over the seeds; each row also
+    carries its mean ticket relative to ours measured on the same arrivals."""
+    rows: list[dict[str, Any]] = []
+    for load in loads:
+        runs: dict[str, list[SimReport]] = {p: [] for p in policies}
+        for seed in seeds:
+            config = replace(base, load=load, rate_per_min=None, seed=seed)
+            for report in same_arrivals(scenario, config, policies):
+                runs[report.policy].append(report)
+            if tick is not None:
+                tick(f"load {load:.0%} seed {seed}")
+        reference = _mean_ticket(runs[policies[0]])
+        for name in policies:
+            rows.append(_row(load, name, runs[name], reference))
+    return rows
+
+
+def _mean_ticket(reports: Sequence[SimReport]) -> float:
+    tickets = [t.secs for r in reports for t in r.tickets]
+    return sum(tickets) / len(tickets) if tickets else math.nan
+
+
+def _row(load: float, name: str, reports: Sequence[SimReport], reference: float) -> dict[str, Any]:
+    tickets = summarize(t.secs for r in reports for t in r.tickets)
+    bounds = summarize(t.bound for r in reports for t in r.tickets)
+    waits = [r.ready_wait.mean for r in reports]
+    return {
+        "load": load,
+        "policy": name,
+        "runs": len(reports),
+        "orders": sum(r.orders_arrived for r in reports),
+        "unfinished": sum(r.orders_unfinished for r in reports),
+        "ticket_mean": tickets.mean,
+        "ticket_p50": tickets.p50,
+        "ticket_p90": tickets.p90,
+        "ticket_p99": tickets.p99,
+        "bound_mean": bounds.mean,
+        "ticket_to_bound": ratio(tickets.mean, bounds.mean),
+        "vs_first_policy": ratio(tickets.mean, reference),
+        "wait_mean": sum(waits) / len(waits) if waits else math.nan,
+        "requeues": sum(r.requeues for r in reports),
+        "wall_secs": sum(r.wall_secs for r in reports),
+        "workloads": sorted({r.workload_digest for r in reports}),
+    }
+
+
+def optimum_table(
+    scenario: Scenario,
+    count: int,
+    seed: int,
+    policies: Sequence[str] = POLICIES,
+    orders: tuple[int, int] = (3, 5),
+    time_limit_secs: float = 10.0,
+    tick: Tick | None = None,
+) -> dict[str, Any]:
+    """Each policy's sum of ticket times over the CP-SAT optimum, batch by batch."""
+    clean = scenario.without_disruptions()
+    batches: list[dict[str, Any]] = []
+    for n, batch in enumerate(random_batches(clean, count, seed, orders), start=1):
+        best = solve_batch(clean, batch, time_limit_secs)
+        totals = {p: policy_total(clean, batch, p) for p in policies}
+        batches.append(
+            {
+                "orders": len(batch),
+                "items": [dict(items) for items in batch],
+                "optimum": best.objective,
+                "solver_bound": best.bound,
+                "proven_optimal": best.optimal,
+                "solver_secs": best.wall_secs,
+                "critical_paths": critical_path_total(clean, batch),
+                "totals": totals,
+                "ratios": {p: ratio(v, best.objective) for p, v in totals.items()},
+            }
+        )
+        if tick is not None:
+            tick(f"batch {n}/{count}")
+    summary = {}
+    for p in policies:
+        values = [b["ratios"][p] for b in batches]
+        summary[p] = {
+            "mean": sum(values) / len(values) if values else math.nan,
+            "geomean": _geomean(values),
+            "max": max(values, default=math.nan),
+            "min": min(values, default=math.nan),
+            "at_optimum": sum(1 for v in values if v <= 1.0 + 1e-9),
+        }
+    return {
+        "batches": batches,
+        "summary": summary,
+        "proven_optimal": sum(1 for b in batches if b["proven_optimal"]),
+        "optimum_to_critical_paths": ratio(
+            sum(b["optimum"] for b in batches), sum(b["critical_paths"] for b in batches)
+        ),
+    }
+
+
+def _geomean(values: Sequence[float]) -> float:
+    if not values:
+        return math.nan
+    return math.exp(sum(math.log(v) for v in values) / len(values))

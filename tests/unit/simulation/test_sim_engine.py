@@ -1,0 +1,106 @@
+"""The simulator drives the real Kitchen: deterministic for a seed, every order served at low
+load, no ticket beats its lower bound, and every policy sees the same arrivals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kangaroo_paw.adapters.simulation import SimConfig, Simulation, demo_scenario
+from kangaroo_paw.adapters.simulation.study import same_arrivals
+from kangaroo_paw.domain.order import OrderStatus
+from kangaroo_paw.domain.task import TaskStatus
+
+SHORT = SimConfig(minutes=20, load=0.6, seed=3)
+
+
+def test_a_seed_gives_the_same_run_twice() -> None:
+    first = Simulation(demo_scenario(), SHORT).run()
+    second = Simulation(demo_scenario(), SHORT).run()
+    assert first.figures() == second.figures()
+    assert first.tickets == second.tickets
+    assert first.timeline == second.timeline
+
+
+def test_another_seed_gives_other_arrivals() -> None:
+    a = Simulation(demo_scenario(), SHORT).workload
+    b = Simulation(demo_scenario(), replace(SHORT, seed=4)).workload
+    assert a.digest() != b.digest()
+
+
+def test_every_order_completes_at_low_load_and_the_kitchen_agrees() -> None:
+    sim = Simulation(demo_scenario(), SimConfig(minutes=30, load=0.3, seed=5))
+    report = sim.run()
+    assert report.orders_arrived > 0
+    assert report.orders_unfinished == 0
+    assert report.orders_completed == len(sim.workload.arrivals)
+    for order_id in sim.observer.confirmed_at:
+        assert sim.kitchen.get_order(order_id).status == OrderStatus.COMPLETED
+    # Nothing is left held: every slot, cook and queue entry was given back.
+    assert all(not holders for holders in sim.kitchen.station_holders().values())
+    assert all(not s.active_tasks for s in sim.kitchen.list_staff())
+    assert sim.queue.size() == 0
+
+
+def test_no_ticket_beats_the_critical_path_of_its_actual_durations() -> None:
+    report = Simulation(demo_scenario(), replace(SHORT, load=0.8)).run()
+    assert report.tickets
+    for t in report.tickets:
+        assert t.secs >= t.realized_bound - 1e-6
+
+
+def test_with_exact_durations_no_ticket_beats_the_estimate_bound() -> None:
+    config = replace(SHORT, duration_sigma=0.0)
+    report = Simulation(demo_scenario(), config).run()
+    assert report.tickets
+    for t in report.tickets:
+        assert t.realized_bound == pytest.approx(t.bound)
+        assert t.secs >= t.bound - 1e-6
+    assert report.ticket_to_bound >= 1.0
+
+
+def test_policies_run_on_identical_arrivals() -> None:
+    reports = same_arrivals(demo_scenario(), replace(SHORT, minutes=15, load=0.8))
+    assert [r.policy for r in reports] == ["ours", "original", "fifo"]
+    assert len({r.workload_digest for r in reports}) == 1
+    assert len({r.orders_arrived for r in reports}) == 1
+    assert all(r.orders_unfinished == 0 for r in reports)
+
+
+def test_a_policy_draws_the_workload_a_fresh_run_would() -> None:
+    ours = Simulation(demo_scenario(), SHORT).workload
+    fifo = Simulation(demo_scenario(), replace(SHORT, policy="fifo")).workload
+    assert ours == fifo
+
+
+def test_breaks_and_failures_cause_requeues_not_lost_work() -> None:
+    scenario = demo_scenario()
+    scenario = replace(
+        scenario,
+        disruptions=replace(
+            scenario.disruptions,
+            break_every_minutes=10,
+            machine_mtbf_minutes=10,
+            machine_repair_minutes=2,
+        ),
+    )
+    sim = Simulation(scenario, SimConfig(minutes=20, load=0.5, seed=2, reaction_mean_secs=20))
+    report = sim.run()
+    assert sim.workload.breaks
+    assert sim.workload.failures
+    assert report.orders_unfinished == 0
+    assert any(u.out_of_service > 0 for u in report.utilization.values())
+    tasks = [sim.kitchen.get_task(t) for t in sim.observer.tasks]
+    assert all(t.status == TaskStatus.COMPLETED for t in tasks)
+    assert report.requeues == sum(t.requeue_count for t in tasks)
+
+
+def test_the_report_is_consistent() -> None:
+    report = Simulation(demo_scenario(), SHORT).run()
+    assert report.ticket.n == report.orders_completed
+    assert report.ticket.p50 <= report.ticket.p90 <= report.ticket.p99 <= report.ticket.max
+    assert report.tasks_completed == report.ready_wait.n - report.requeues
+    for use in report.utilization.values():
+        assert 0.0 <= use.busy <= use.held <= 1.0
+    assert report.to_dict()["orders_unfinished"] == 0

@@ -1,0 +1,112 @@
+"""The benchmark suites run on tiny sizes and return the structure the harness and the report
+expect. No timing is asserted: these machines are shared and noisy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import __main__ as harness  # noqa: E402
+from bench import report  # noqa: E402
+from bench.common import Skipped  # noqa: E402
+
+TINY = argparse.Namespace(size="tiny", seed=1)
+
+
+def _check_metrics(result: dict[str, object]) -> None:
+    metrics = result["metrics"]
+    assert isinstance(metrics, list)
+    assert metrics
+    for m in metrics:
+        assert {"name", "unit", "n", "median", "p90", "p99"} <= set(m)
+
+
+def test_the_harness_finds_the_suites() -> None:
+    assert {"core", "sim"} <= set(harness.suites())
+
+
+def test_core_suite_on_tiny_sizes() -> None:
+    result = harness.run_suite("core", TINY)
+    assert result["status"] == "ok", result.get("traceback")
+    _check_metrics(result)
+    names = " ".join(m["name"] for m in result["metrics"])
+    for expected in ("confirm popo", "confirm sqlite", "allocation pass", "start_task",
+                     "complete_task", "with snapshots", "no snapshots"):  # fmt: skip
+        assert expected in names
+    growth = result["tables"]["One allocation pass against the ready-queue size"]
+    assert len(growth["rows"]) == 2
+    json.dumps(result)
+
+
+def test_sim_suite_on_tiny_sizes() -> None:
+    result = harness.run_suite("sim", TINY)
+    assert result["status"] == "ok", result.get("traceback")
+    _check_metrics(result)
+    assert {r["policy"] for r in result["policies"]} == {"ours", "original", "fifo"}
+    assert {r["load"] for r in result["policies"]} == {0.5, 0.7, 0.9}
+    for row in result["policies"]:
+        assert len(row["workloads"]) == 1  # one seed, one workload per row
+    optimum = result["optimum"]
+    if "skipped" not in optimum:
+        assert len(optimum["batches"]) == 2
+        assert set(optimum["summary"]) == {"ours", "original", "fifo"}
+        for batch in optimum["batches"]:
+            assert all(r >= 1.0 - 1e-9 for r in batch["ratios"].values())
+    json.dumps(result)
+
+
+def test_a_suite_that_cannot_run_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    def run(args: argparse.Namespace) -> dict[str, object]:
+        raise Skipped("postgres is down on 127.0.0.1:5432")
+
+    fake = types.ModuleType("bench.suite_fake")
+    fake.run = run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bench.suite_fake", fake)
+    result = harness.run_suite("fake", TINY)
+    assert result["status"] == "skipped"
+    assert "postgres is down" in result["reason"]
+
+
+def test_a_suite_whose_server_is_down_is_skipped_without_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KP_DATABASE_URL", "postgresql://kp@127.0.0.1:1/kp")
+    ran = []
+    fake = types.ModuleType("bench.suite_fakedb")
+    fake.SERVICES = ("postgres",)  # type: ignore[attr-defined]
+    fake.run = lambda args: ran.append(args) or {}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bench.suite_fakedb", fake)
+    result = harness.run_suite("fakedb", TINY)
+    assert result["status"] == "skipped"
+    assert result["reason"] == "postgres is not reachable at 127.0.0.1:1"
+    assert ran == []
+
+
+def test_flat_figures_are_shown_as_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.ModuleType("bench.suite_flat")
+    fake.run = lambda args: {"events_per_s": 1234.5, "ratio": 0.8}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bench.suite_flat", fake)
+    result = harness.run_suite("flat", TINY)
+    page = "\n".join(report.section(result))
+    assert "| events_per_s | 1,234 |" in page
+    assert "| ratio | 0.8 |" in page
+
+
+def test_results_become_the_performance_page(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    assert harness.main(["core", "--size", "tiny", "--out", str(results)]) == 0
+    page = tmp_path / "performance.md"
+    assert report.main(["--results", str(results), "--out", str(page)]) == 0
+    text = page.read_text()
+    assert "## core" in text
+    assert "Machine:" in text
+    assert "python -m bench" in text
