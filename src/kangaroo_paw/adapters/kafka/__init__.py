@@ -1,0 +1,1 @@
+"""Kafka adapters (kafka-python, imported lazily): the outbox publisher."""

@@ -1,0 +1,1 @@
+"""Redis adapters: the ready-queue projection (DESIGN.md §4.3)."""

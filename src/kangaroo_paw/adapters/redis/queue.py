@@ -1,0 +1,131 @@
+"""RedisReadyQueue: the ready queue as Redis sorted sets, changed by one Lua script per batch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from kangaroo_paw.adapters.redis import scripts
+from kangaroo_paw.ports.queue import GroupKey, QueueEntry, QueueOp, ReadyQueue, Remove, Upsert
+
+NO_MACHINE = "-"  # not a valid machine name (names need a letter or digit)
+
+
+def connect(url: str) -> Any:
+    """A Redis client for ``url``; the ``redis`` package is imported only here."""
+    import redis
+
+    return redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+
+
+def group_field(group: GroupKey) -> str:
+    return json.dumps([group[0], group[1]], separators=(",", ":"))
+
+
+class RedisReadyQueue(ReadyQueue):
+    """Ready tasks in ``{prefix}tasks:pending`` (score = the aging key, ascending) plus one
+    sorted set per (counter, machine); the entries, the group sizes and the tracking position
+    change together in one Lua script, so a crash never leaves them apart."""
+
+    def __init__(self, client: Any, prefix: str = "") -> None:
+        self.client = client
+        self.prefix = prefix
+        self.pending_key = f"{prefix}tasks:pending"
+        self._keys = [
+            self.pending_key,
+            f"{prefix}tasks:entries",
+            f"{prefix}tasks:groups",
+            f"{prefix}tasks:group_keys",
+            f"{prefix}tasks:position",
+        ]
+        self._apply = client.register_script(scripts.APPLY)
+        self._head = client.register_script(scripts.HEAD)
+        self._clear = client.register_script(scripts.CLEAR)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "") -> RedisReadyQueue:
+        return cls(connect(url), prefix)
+
+    def group_key(self, group: GroupKey) -> str:
+        counter, machine = group
+        return f"{self.pending_key}:{counter}:{machine or NO_MACHINE}"
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def apply(self, ops: Sequence[QueueOp], position: int) -> None:
+        args: list[str | int] = [int(position)]
+        for op in ops:
+            if isinstance(op, Upsert):
+                entry = op.entry
+                field = group_field(entry.group)
+                args += ["U", str(entry.task_id), repr(float(entry.key))]
+                args += [self.group_key(entry.group), field, _encode(entry, field)]
+            elif isinstance(op, Remove):
+                args += ["R", str(op.task_id)]
+        self._apply(keys=self._keys, args=args)
+
+    def clear(self) -> None:
+        self._clear(keys=self._keys)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def position(self) -> int:
+        raw = self.client.get(self._keys[4])
+        return int(raw) if raw else 0
+
+    def top(self, limit: int) -> list[QueueEntry]:
+        return self._read(self.pending_key, limit)
+
+    def head(self, group: GroupKey, limit: int) -> list[QueueEntry]:
+        return self._read(self.group_key(group), limit)
+
+    def groups(self) -> dict[GroupKey, int]:
+        raw: dict[str, str] = self.client.hgetall(self._keys[2])
+        result: dict[GroupKey, int] = {}
+        for field, size in raw.items():
+            counter, machine = json.loads(field)
+            if int(size) > 0:
+                result[(counter, machine)] = int(size)
+        return result
+
+    def size(self) -> int:
+        return int(self.client.zcard(self.pending_key))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _read(self, key: str, limit: int) -> list[QueueEntry]:
+        if limit <= 0:
+            return []
+        bodies: list[str] = self._head(keys=[key, self._keys[1]], args=[int(limit)])
+        return [_decode(body) for body in bodies]
+
+
+def _encode(entry: QueueEntry, field: str) -> str:
+    # json writes floats with repr(), which reads back to the identical float.
+    return json.dumps(
+        {
+            "id": str(entry.task_id),
+            "c": entry.counter,
+            "m": entry.machine,
+            "p": entry.priority,
+            "r": entry.ready_at,
+            "k": entry.key,
+            "g": field,
+        },
+        separators=(",", ":"),
+    )
+
+
+def _decode(body: str) -> QueueEntry:
+    raw = json.loads(body)
+    return QueueEntry(
+        task_id=UUID(raw["id"]),
+        counter=raw["c"],
+        machine=raw["m"],
+        priority=float(raw["p"]),
+        ready_at=float(raw["r"]),
+        key=float(raw["k"]),
+    )

@@ -1,0 +1,51 @@
+"""``kangaroo-paw db migrate``: apply ``db/*.sql`` to the services-mode schema (idempotent)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from kangaroo_paw.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "db", help="services-mode database: migrate the PostgreSQL schema"
+    )
+    actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    migrate = actions.add_parser(
+        "migrate", help="create or update the event store, relay and read-model tables"
+    )
+    migrate.add_argument("--dir", type=Path, help="folder of *.sql files (default: db/)")
+    migrate.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from kangaroo_paw.entrypoints.services import explain_startup_error
+
+    try:
+        return _run(args, settings)
+    except Exception as exc:
+        reason = explain_startup_error(exc)
+        if reason is None:
+            raise
+        print(f"kangaroo-paw {args.command}: {reason}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from kangaroo_paw.adapters.postgres.migrate import migrate
+
+    report = migrate(settings, args.dir)
+    print(f"schema {report.schema}: ", end="")
+    parts = [
+        f"{len(report.applied)} applied"
+        + (f" ({', '.join(report.applied)})" if report.applied else ""),
+        f"{len(report.changed)} changed"
+        + (f" ({', '.join(report.changed)})" if report.changed else ""),
+        f"{len(report.unchanged)} up to date",
+    ]
+    print(", ".join(parts))
+    return 0
