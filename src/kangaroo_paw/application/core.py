@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
@@ -100,6 +102,9 @@ class KitchenCore(Application[UUID]):
                 if attempt == attempts:
                     raise
                 log.debug("version conflict, retrying (attempt %d)", attempt)
+                # Jittered backoff: writers that collided once would collide again if they
+                # all retried at the same instant.
+                time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def load(self, kind: type[A], aggregate_id: UUID, what: str = "") -> A:

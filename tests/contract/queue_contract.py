@@ -1,0 +1,215 @@
+"""The ReadyQueue contract: behaviour every ready-queue adapter must show.
+
+How to reuse it for another adapter (Redis, ...)::
+
+    from contract.queue_contract import ReadyQueueContract  # tests/ is on sys.path
+
+    class TestRedisReadyQueue(ReadyQueueContract):
+        @pytest.fixture
+        def queue(self, redis_client, redis_prefix) -> Iterator[ReadyQueue]:
+            queue = RedisReadyQueue(redis_client, redis_prefix)
+            yield queue
+            queue.clear()
+
+A subclass either overrides ``make_queue()`` (an adapter that needs nothing else), or the
+``queue`` fixture itself (one that needs other fixtures, like a client or a key prefix). Every
+test gets a new, empty queue. ``tests/`` is on ``sys.path`` because pytest puts the directory of
+``tests/conftest.py`` there (rootdir-relative imports, no ``__init__.py``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from kangaroo_paw.ports.queue import GroupKey, QueueEntry, QueueOp, ReadyQueue, Remove, Upsert
+
+GRILL: GroupKey = ("griller", "grill-1")
+FRYER: GroupKey = ("fryer", "fryer-1")
+ADHOC: GroupKey = ("adhoc", None)
+READY_AT = 1_767_268_800.0  # 2026-01-01T12:00:00Z
+
+
+def entry(group: GroupKey = GRILL, key: float = 0.0, priority: float = 10.0) -> QueueEntry:
+    return QueueEntry(uuid.uuid4(), group[0], group[1], priority, READY_AT, key)
+
+
+def ids(entries: list[QueueEntry]) -> list[uuid.UUID]:
+    return [e.task_id for e in entries]
+
+
+class ReadyQueueContract:
+    """Ordering by key (ties by task id), per-group heads and sizes, idempotent batches,
+    a forward-only position, clear. Override ``make_queue`` or the ``queue`` fixture."""
+
+    def make_queue(self) -> ReadyQueue:
+        raise NotImplementedError("a ReadyQueueContract subclass must provide a queue")
+
+    @pytest.fixture
+    def queue(self) -> Iterator[ReadyQueue]:
+        queue = self.make_queue()
+        yield queue
+        queue.clear()
+
+    # -- empty ---------------------------------------------------------------------------------
+
+    def test_a_new_queue_is_empty(self, queue: ReadyQueue) -> None:
+        assert queue.size() == 0
+        assert queue.position() == 0
+        assert queue.top(10) == []
+        assert queue.groups() == {}
+        assert queue.head(GRILL, 5) == []
+
+    # -- ordering ------------------------------------------------------------------------------
+
+    def test_top_is_ascending_key_across_groups(self, queue: ReadyQueue) -> None:
+        a, b, c, d = entry(GRILL, -5.5), entry(FRYER, -7.25), entry(ADHOC, 3.0), entry(GRILL, 0)
+        queue.apply([Upsert(x) for x in (a, b, c, d)], 1)
+        assert queue.top(10) == [b, a, d, c]
+        assert queue.size() == 4
+
+    def test_top_respects_its_limit(self, queue: ReadyQueue) -> None:
+        entries = [entry(GRILL, float(k)) for k in range(6)]
+        queue.apply([Upsert(e) for e in entries], 1)
+        assert queue.top(2) == entries[:2]
+        assert queue.top(0) == []
+        assert queue.top(100) == entries
+
+    def test_equal_keys_are_ordered_by_task_id(self, queue: ReadyQueue) -> None:
+        tied = [entry(g, 1.0) for g in (GRILL, FRYER, ADHOC, GRILL)]
+        queue.apply([Upsert(e) for e in tied], 1)
+        expected = sorted(tied, key=lambda e: str(e.task_id))
+        assert queue.top(10) == expected
+        grill = [e for e in expected if e.group == GRILL]
+        assert queue.head(GRILL, 10) == grill
+
+    def test_entries_round_trip_exactly(self, queue: ReadyQueue) -> None:
+        priority, aging = 16.1, 0.14
+        ready_at = 1_764_390_000.123456
+        exact = QueueEntry(
+            uuid.uuid4(),
+            "beverage",
+            "blender-1",
+            priority,
+            ready_at,
+            -(priority - aging * ready_at),
+        )
+        counter_only = QueueEntry(uuid.uuid4(), "adhoc", None, -3.5, ready_at, 1e-9)
+        queue.apply([Upsert(exact), Upsert(counter_only)], 1)
+        assert queue.top(2) == [counter_only, exact]
+        assert queue.head(exact.group, 1) == [exact]
+        assert queue.head(ADHOC, 1) == [counter_only]
+
+    # -- groups --------------------------------------------------------------------------------
+
+    def test_groups_count_their_entries(self, queue: ReadyQueue) -> None:
+        queue.apply(
+            [Upsert(entry(GRILL, k)) for k in (1, 2, 3)]
+            + [Upsert(entry(ADHOC, k)) for k in (0.5, 9)]
+            + [Upsert(entry(("griller", None), 4))],
+            7,
+        )
+        assert queue.groups() == {GRILL: 3, ADHOC: 2, ("griller", None): 1}
+
+    def test_head_is_the_front_of_one_group(self, queue: ReadyQueue) -> None:
+        grill = [entry(GRILL, k) for k in (3.0, 1.0, 2.0)]
+        fryer = [entry(FRYER, k) for k in (0.0, 1.5)]
+        queue.apply([Upsert(e) for e in grill + fryer], 1)
+        by_key = sorted(grill, key=lambda e: e.key)
+        assert queue.head(GRILL, 2) == by_key[:2]
+        assert queue.head(GRILL, 10) == by_key
+        assert queue.head(FRYER, 1) == [fryer[0]]
+        assert queue.head(("fryer", None), 10) == []  # a counter-only group is another group
+        assert queue.head(GRILL, 0) == []
+
+    def test_upsert_moves_an_entry_between_groups_and_keys(self, queue: ReadyQueue) -> None:
+        first = entry(GRILL, 5.0)
+        other = entry(GRILL, 6.0)
+        queue.apply([Upsert(first), Upsert(other)], 1)
+        moved = QueueEntry(first.task_id, "fryer", "fryer-1", 20.0, first.ready_at + 1, -1.0)
+        queue.apply([Upsert(moved)], 2)
+        assert queue.size() == 2
+        assert queue.groups() == {GRILL: 1, FRYER: 1}
+        assert queue.top(5) == [moved, other]
+        assert queue.head(GRILL, 5) == [other]
+
+    def test_upsert_changes_the_key_in_place(self, queue: ReadyQueue) -> None:
+        a, b = entry(GRILL, 1.0), entry(GRILL, 2.0)
+        queue.apply([Upsert(a), Upsert(b)], 1)
+        boosted = QueueEntry(b.task_id, b.counter, b.machine, b.priority + 10, b.ready_at, -8.0)
+        queue.apply([Upsert(boosted)], 2)
+        assert queue.top(5) == [boosted, a]
+        assert queue.head(GRILL, 5) == [boosted, a]
+        assert queue.size() == 2
+
+    # -- removal -------------------------------------------------------------------------------
+
+    def test_remove_takes_an_entry_out_everywhere(self, queue: ReadyQueue) -> None:
+        a, b = entry(GRILL, 1), entry(GRILL, 2)
+        queue.apply([Upsert(a), Upsert(b)], 1)
+        queue.apply([Remove(a.task_id)], 2)
+        assert queue.top(5) == [b]
+        assert queue.head(GRILL, 5) == [b]
+        assert queue.groups() == {GRILL: 1}
+        queue.apply([Remove(b.task_id)], 3)
+        assert (queue.size(), queue.groups(), queue.top(5)) == (0, {}, [])
+
+    def test_removing_a_missing_id_is_harmless(self, queue: ReadyQueue) -> None:
+        a = entry(GRILL, 1)
+        queue.apply([Upsert(a)], 1)
+        queue.apply([Remove(uuid.uuid4())], 2)
+        queue.apply([Remove(a.task_id), Remove(a.task_id)], 3)
+        assert queue.size() == 0
+        assert queue.position() == 3
+
+    # -- batches and position ------------------------------------------------------------------
+
+    def test_ops_of_one_batch_apply_in_order(self, queue: ReadyQueue) -> None:
+        a = entry(GRILL, 1)
+        queue.apply([Upsert(a), Remove(a.task_id), Upsert(a)], 4)
+        assert queue.top(5) == [a]
+        queue.apply([Upsert(a), Remove(a.task_id)], 5)
+        assert queue.size() == 0
+
+    def test_applying_the_same_batch_twice_is_harmless(self, queue: ReadyQueue) -> None:
+        a, b, c = entry(GRILL, 1), entry(FRYER, 2), entry(ADHOC, 0)
+        batch: list[QueueOp] = [Upsert(a), Upsert(b), Upsert(c), Remove(a.task_id)]
+        queue.apply(batch, 10)
+        state = (queue.top(10), queue.groups(), queue.position(), queue.size())
+        queue.apply(batch, 10)
+        assert (queue.top(10), queue.groups(), queue.position(), queue.size()) == state
+
+    def test_position_is_the_last_batch_applied_and_never_goes_back(
+        self, queue: ReadyQueue
+    ) -> None:
+        queue.apply([Upsert(entry())], 3)
+        assert queue.position() == 3
+        queue.apply([], 8)  # an empty batch still records how far the projection got
+        assert queue.position() == 8
+        queue.apply([], 5)
+        assert queue.position() == 8
+        queue.apply([Upsert(entry())], 9)
+        assert queue.position() == 9
+
+    def test_clear_drops_everything_position_included(self, queue: ReadyQueue) -> None:
+        queue.apply([Upsert(entry(GRILL, 1)), Upsert(entry(ADHOC, 2))], 9)
+        queue.clear()
+        assert (queue.size(), queue.position(), queue.groups(), queue.top(5)) == (0, 0, {}, [])
+        queue.apply([Upsert(entry(GRILL, 1))], 1)
+        assert (queue.size(), queue.position()) == (1, 1)
+
+    def test_a_larger_queue_stays_sorted(self, queue: ReadyQueue) -> None:
+        groups = [GRILL, FRYER, ADHOC, ("beverage", "blender-1")]
+        entries = [entry(groups[n % 4], float((n * 7919) % 101) / 4) for n in range(200)]
+        queue.apply([Upsert(e) for e in entries], 1)
+        queue.apply([Remove(e.task_id) for e in entries[::3]], 2)
+        kept = [e for n, e in enumerate(entries) if n % 3]
+        expected = sorted(kept, key=lambda e: (e.key, str(e.task_id)))
+        assert ids(queue.top(1000)) == ids(expected)
+        assert queue.size() == len(kept)
+        for group in groups:
+            in_group = [e for e in expected if e.group == group]
+            assert ids(queue.head(group, 1000)) == ids(in_group)
+            assert queue.groups()[group] == len(in_group)
