@@ -183,7 +183,13 @@ def native_stack() -> ModuleType:
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[loader.name] = module  # dataclasses look their module up while decorating
-    loader.exec_module(module)
+    # The defaults are what is compared: a second stack's port offset must not leak in.
+    offset = os.environ.pop("KP_SERVICES_PORT_OFFSET", None)
+    try:
+        loader.exec_module(module)
+    finally:
+        if offset is not None:
+            os.environ["KP_SERVICES_PORT_OFFSET"] = offset
     return module
 
 
