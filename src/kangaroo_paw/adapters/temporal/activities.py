@@ -1,0 +1,156 @@
+"""Activities: the only place the workflows reach the Kitchen. They run on the worker's thread
+pool (the Kitchen is synchronous) and call the ``TimerHandlers`` port the Kitchen implements."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, TypeVar
+from uuid import UUID
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from kangaroo_paw.adapters.temporal.common import (
+    ALLOCATE_ACTIVITY,
+    ALLOCATE_HEARTBEAT,
+    AUTO_COMPLETE_ACTIVITY,
+    REQUEUE_STALE_ACTIVITY,
+    PassOutcome,
+    TimerInput,
+)
+from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.domain.errors import KitchenError, NotFound
+from kangaroo_paw.ports.scheduler import TimerHandlers
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Waits until the ready queue reflects every event committed when the pass began (at most the
+# given seconds); returns whether it does.
+CatchUp = Callable[[float], bool]
+
+PROJECTION_WAIT_SECS = 5.0
+HEARTBEAT_EVERY_SECS = ALLOCATE_HEARTBEAT.total_seconds() / 4
+
+
+def queue_catch_up(kitchen: Kitchen, poll_secs: float = 0.01) -> CatchUp:
+    """The ready queue is a projection fed apart from the Kafka topic: a TASK_READY can reach
+    the consumer (and trigger a pass) before the projector has queued the task. A pass first
+    waits for the queue to reach the store's head as of now, so it sees that task."""
+
+    def wait(timeout: float) -> bool:
+        target = kitchen.head_position()
+        deadline = time.monotonic() + timeout
+        while kitchen.queue.position() < target:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll_secs)
+        return True
+
+    return wait
+
+
+# The error type of a domain rule that refused a timer's command: retrying cannot help.
+RULE_BROKEN = "KitchenRuleBroken"
+
+
+@contextmanager
+def _heartbeating() -> Iterator[None]:
+    """Heartbeat from a side thread while a synchronous activity runs, so a killed worker is
+    noticed after the heartbeat timeout rather than the whole start-to-close timeout."""
+    context = contextvars.copy_context()
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT_EVERY_SECS):
+            try:
+                context.run(activity.heartbeat)
+            except Exception:  # the activity itself will report what matters
+                log.debug("heartbeat failed", exc_info=True)
+                return
+
+    ticker = threading.Thread(target=beat, name="kp-heartbeat", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join(timeout=1)
+
+
+def _settled(call: Callable[[], T], default: T) -> T:
+    """Run a timer callback; an unknown task ends cleanly, a broken rule does not retry."""
+    try:
+        return call()
+    except NotFound:
+        return default
+    except KitchenError as exc:
+        raise ApplicationError(str(exc), exc.code, type=RULE_BROKEN, non_retryable=True) from exc
+
+
+class KitchenActivities:
+    """Bound to one kitchen's handlers; register ``activities()`` on the worker.
+
+    Commands run one at a time per worker process (``serialize``): they all touch the same
+    few station and cook aggregates, so concurrent commands in one process would only lose
+    optimistic-concurrency races to each other — retried on fresh state, but a loser can
+    exhaust its retries under a burst. Commands from other processes still race, and retry."""
+
+    def __init__(
+        self, handlers: TimerHandlers, catch_up: CatchUp | None = None, *, serialize: bool = True
+    ) -> None:
+        self.handlers = handlers
+        self.catch_up = catch_up
+        self._lock: AbstractContextManager[Any] = (
+            threading.Lock() if serialize else contextlib.nullcontext()
+        )
+
+    def activities(self) -> list[Callable[..., Any]]:
+        return [self.allocate, self.auto_complete, self.requeue_stale]
+
+    def _command(self, call: Callable[[], T], default: T) -> tuple[T, str]:
+        """Run a command under the lock; the result and how long it waited and ran."""
+        asked = time.monotonic()
+        with self._lock:
+            began = time.monotonic()
+            result = _settled(call, default)
+        ran = time.monotonic() - began
+        return result, f"waited {(began - asked) * 1000:.0f} ms, ran {ran * 1000:.0f} ms"
+
+    @activity.defn(name=ALLOCATE_ACTIVITY)
+    def allocate(self) -> PassOutcome:
+        """Run allocation passes until one assigns nothing (``allocate_now``)."""
+        with _heartbeating():
+            caught_up = self.catch_up(PROJECTION_WAIT_SECS) if self.catch_up else True
+            if not caught_up:
+                log.warning("ready queue still behind the store after %ss", PROJECTION_WAIT_SECS)
+            assigned, took = self._command(self.handlers.allocate_now, 0)
+        log.info("allocation assigned %d task(s) (%s)", assigned, took)
+        return PassOutcome(assigned=assigned, caught_up=caught_up)
+
+    @activity.defn(name=AUTO_COMPLETE_ACTIVITY)
+    def auto_complete(self, timer: TimerInput) -> bool:
+        """Complete a STARTED task; False when it is already settled or unknown."""
+        task_id = UUID(timer.task_id)
+        done, took = self._command(lambda: self.handlers.auto_complete(task_id), False)
+        outcome = "completed" if done else "nothing to do"
+        log.info("auto-complete %s: %s (%s)", task_id, outcome, took)
+        return done
+
+    @activity.defn(name=REQUEUE_STALE_ACTIVITY)
+    def requeue_stale(self, timer: TimerInput) -> bool:
+        """Requeue a task still ASSIGNED under the timer's assignment; False otherwise."""
+        task_id = UUID(timer.task_id)
+        requeued, took = self._command(
+            lambda: self.handlers.requeue_stale(task_id, timer.assignment_no), False
+        )
+        outcome = "requeued (stale)" if requeued else "nothing to do"
+        log.info("assignment %s#%d: %s (%s)", task_id, timer.assignment_no, outcome, took)
+        return requeued

@@ -1,0 +1,128 @@
+"""What workflows, activities and the client agree on: names, ids, inputs, and the timeouts
+and retry policies of every activity (written down here, and tested).
+
+Imported inside the workflow sandbox, so it holds nothing but the standard library and
+``temporalio.common``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from temporalio.common import RetryPolicy
+
+# -- names -------------------------------------------------------------------------------------
+
+ALLOCATION_WORKFLOW = "AllocationWorkflow"
+AUTO_COMPLETE_WORKFLOW = "AutoCompleteWorkflow"
+ASSIGNMENT_TIMEOUT_WORKFLOW = "AssignmentTimeoutWorkflow"
+REQUEST_SIGNAL = "request_allocation"
+
+ALLOCATE_ACTIVITY = "kitchen.allocate"
+AUTO_COMPLETE_ACTIVITY = "kitchen.auto_complete"
+REQUEUE_STALE_ACTIVITY = "kitchen.requeue_stale"
+
+# -- workflow ids ------------------------------------------------------------------------------
+
+
+def allocation_workflow_id(kitchen: str) -> str:
+    """One allocation workflow per kitchen: every request signals the same one."""
+    return f"allocation-{kitchen}"
+
+
+def completion_workflow_id(kitchen: str, task_id: UUID | str) -> str:
+    """One auto-complete workflow per task (a task starts once). Same shape as
+    ``reactions.timer_id("complete", ...)``, qualified by the kitchen so that kitchens (and
+    test runs) sharing a Temporal namespace never collide."""
+    return f"complete-{task_id}@{kitchen}"
+
+
+def timeout_workflow_id(kitchen: str, task_id: UUID | str, assignment_no: int) -> str:
+    """One timeout workflow per assignment of a task (``timer_id("timeout", ...)``)."""
+    return f"timeout-{task_id}-{assignment_no}@{kitchen}"
+
+
+# -- inputs and results (plain dataclasses: the JSON payload converter carries them) -----------
+
+
+@dataclass
+class AllocationState:
+    """What an allocation run starts with; ``continue_as_new`` carries it to the next run."""
+
+    kitchen: str
+    pending: bool = True  # a request is waiting (the start signal, or one carried over)
+    passes: int = 0  # passes run by earlier runs of this workflow id (diagnostics)
+    passes_per_run: int = 500  # continue as new after this many passes (PASSES_PER_RUN)
+    sweep_secs: float = 30.0  # a pass this often even without a request (ALLOCATION_SWEEP)
+
+
+@dataclass
+class PassOutcome:
+    """What one allocation activity did."""
+
+    assigned: int
+    caught_up: bool = True  # the ready queue had caught up with the store when it ran
+
+
+@dataclass
+class TimerInput:
+    """A durable timer for one task: fire at ``due_at`` (RFC 3339, UTC)."""
+
+    task_id: str
+    due_at: str
+    assignment_no: int = 0  # the assignment a timeout belongs to; 0 for a completion
+
+
+# -- activity timeouts and retries -------------------------------------------------------------
+
+# An allocation pass reads the queue and a few aggregates and saves one batch: normally well
+# under a second. The heartbeat timeout is what notices a killed worker quickly (instead of
+# waiting out start_to_close); a pass that keeps failing gives up after a few minutes and the
+# workflow tries again on its own (ALLOCATION_ERROR_PAUSE), so a request is never lost.
+ALLOCATE_START_TO_CLOSE = timedelta(seconds=60)
+ALLOCATE_HEARTBEAT = timedelta(seconds=10)
+ALLOCATE_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=10,
+)
+ALLOCATION_ERROR_PAUSE = timedelta(seconds=5)
+# A pass runs this often even when no event asks for one (the in-process twin's sweep): a
+# cook's shift starting is no event, and a pass that failed must not leave ready tasks stuck.
+ALLOCATION_SWEEP = timedelta(seconds=AllocationState.sweep_secs)
+# The queue projection is behind the store: look again after this long.
+PROJECTION_LAG_PAUSE = timedelta(seconds=1)
+
+# Completing or requeueing one task is a handful of reads and one save. A task that is gone,
+# already completed, cancelled or reassigned is a result (False), not an error; a domain rule
+# broken is non-retryable; anything else (database down) is retried with backoff for about a
+# quarter of an hour before the workflow fails visibly in the Temporal UI.
+TIMER_START_TO_CLOSE = timedelta(seconds=20)
+TIMER_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=30,
+    non_retryable_error_types=["KitchenRuleBroken"],
+)
+
+# An allocation run continues as new after this many passes or history events (each pass
+# is about six events, each signal one more), so its history stays small.
+PASSES_PER_RUN = AllocationState.passes_per_run
+HISTORY_EVENTS_PER_RUN = 5_000
+
+
+def allocate_options() -> dict[str, Any]:
+    return {
+        "start_to_close_timeout": ALLOCATE_START_TO_CLOSE,
+        "heartbeat_timeout": ALLOCATE_HEARTBEAT,
+        "retry_policy": ALLOCATE_RETRY,
+    }
+
+
+def timer_options() -> dict[str, Any]:
+    return {"start_to_close_timeout": TIMER_START_TO_CLOSE, "retry_policy": TIMER_RETRY}

@@ -1,0 +1,44 @@
+"""``kangaroo-paw worker``: host the kitchen's Temporal workflows and activities."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from types import FrameType
+from typing import Any
+
+from kangaroo_paw.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "worker",
+        help="temporal worker: allocation passes and the timeout/auto-complete timers",
+        description=(
+            "Polls KP_TEMPORAL_TASK_QUEUE and runs the AllocationWorkflow, "
+            "AssignmentTimeoutWorkflow and AutoCompleteWorkflow and their activities against "
+            "the kitchen on PostgreSQL and Redis. Run several to share the load. SIGTERM lets "
+            "in-flight activities finish (up to 10 s) before it exits."
+        ),
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from kangaroo_paw.adapters.postgres.migrate import NotMigrated
+    from kangaroo_paw.entrypoints.worker import WorkerProcess
+
+    process = WorkerProcess(settings)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        process.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        process.run()
+    except NotMigrated as exc:
+        print(f"kangaroo-paw worker: {exc}", file=sys.stderr)
+        return 2
+    return 0

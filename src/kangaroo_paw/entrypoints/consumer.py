@@ -1,0 +1,91 @@
+"""The consumer process: the Kafka event topic in, Temporal workflow calls out (DESIGN.md
+§4.4). Needs Kafka and Temporal only — no database."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from kangaroo_paw.adapters.kafka.consumer import KafkaDeadLetters, KafkaTopicConsumer
+from kangaroo_paw.adapters.temporal.scheduler import TemporalScheduler, is_transient
+from kangaroo_paw.application.reactor import CoalescingScheduler, EventReactor
+from kangaroo_paw.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CONNECT_RETRY_MAX_SECS = 10.0
+
+
+class ConsumerProcess:
+    """Runs until ``stop()``: connects to Temporal and joins the consumer group (waiting while
+    either is down), then handles batches; a stop finishes and commits the batch in hand."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stopping = threading.Event()
+        self.consumer: KafkaTopicConsumer | None = None
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _until_connected(self, what: str, connect: Callable[[], T]) -> T | None:
+        """``connect()``, retried with a growing pause while the server is unreachable;
+        None if the process is stopped first."""
+        from kafka.errors import KafkaError
+
+        attempt = 0
+        while not self.stopping.is_set():
+            try:
+                return connect()
+            # What a failed connect raises: RuntimeError (temporalio), NoBrokersAvailable, ...
+            except (RuntimeError, OSError, TimeoutError, KafkaError) as exc:
+                attempt += 1
+                delay = min(float(attempt), CONNECT_RETRY_MAX_SECS)
+                log.warning("%s unreachable (%r); retry in %.0f s", what, exc, delay)
+                self.stopping.wait(delay)
+        return None
+
+    def run(self) -> None:
+        settings = self.settings
+        scheduler = self._until_connected(
+            f"temporal at {settings.temporal_address}",
+            lambda: TemporalScheduler.from_settings(settings, deferred=True),
+        )
+        if scheduler is None:
+            return
+        # A batch's workflow calls go out concurrently; the flush before the commit waits for all.
+        coalescing = CoalescingScheduler(scheduler, barrier=scheduler.wait_all)
+        reactor = EventReactor(coalescing, settings.assignment_ttl_secs, is_transient=is_transient)
+        dead_letters = KafkaDeadLetters.from_settings(settings)
+        try:
+            self.consumer = self._until_connected(
+                f"kafka at {settings.kafka_bootstrap}",
+                lambda: KafkaTopicConsumer.from_settings(
+                    settings, reactor, coalescing, dead_letters
+                ),
+            )
+            if self.consumer is None:
+                return
+            log.info(
+                "consumer joined group %s on %s (kitchen %s, task queue %s)",
+                settings.kafka_consumer_group,
+                settings.kafka_topic,
+                settings.kitchen,
+                settings.temporal_task_queue,
+            )
+            self.consumer.run(self.stopping)
+        finally:
+            log.info("consumer stopping: %s", self.consumer.stats if self.consumer else None)
+            closers = (
+                self.consumer.close if self.consumer else dead_letters.close,
+                coalescing.close,
+            )
+            for close in closers:
+                try:
+                    close()
+                except Exception:  # release everything else even if one part is broken
+                    log.warning("consumer shutdown: %r failed", close, exc_info=True)

@@ -1,0 +1,218 @@
+"""The whole services stack as real processes: ``serve`` (services mode), ``relay``,
+``projector``, ``consumer`` and ``worker`` on PostgreSQL, Redis, Kafka and Temporal.
+
+The test confirms orders over HTTP and plays the cooks (it starts whatever is ASSIGNED);
+allocation, completion and stale-assignment requeues come from the Temporal workflows fed
+by the Kafka consumer. The history must then show every order COMPLETED, no step started
+before its parents completed, no counter, machine or cook ever over capacity, each event on
+the topic exactly once, nothing done twice, and the workflows in Temporal.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from full_stack_support import (
+    Cooks,
+    FullStack,
+    by_type,
+    capacities,
+    check_capacity,
+    check_dependencies,
+    check_once,
+    moment,
+    wait_for,
+)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.kafka,
+    pytest.mark.temporal,
+    pytest.mark.slow,
+]
+
+# Estimates short enough for a test, long enough that the timers matter (seconds).
+ESTIMATES = {
+    "burger_combo": {1: 2.0, 2: 1.0, 3: 2.0, 4: 1.0},
+    "wrap": {1: 1.0, 2: 2.0, 3: 1.0},
+    "cold_coffee": {1: 2.0, 2: 1.0},
+    "dip_cup": {1: 1.0},
+}
+MIXED = {"wrap": 1, "cold_coffee": 1, "dip_cup": 1}
+# Completion may run late by the pipeline (relay → Kafka → consumer → Temporal → worker);
+# not by more than this on a loaded two-core machine.
+MAX_LATENESS_SECS = 15.0
+
+
+@pytest.fixture
+def stacks(tmp_path: Path) -> Iterator[Callable[..., FullStack]]:
+    made: list[FullStack] = []
+
+    def make(**overrides: Any) -> FullStack:
+        stack = FullStack(tmp_path / f"stack{len(made)}", **overrides)
+        made.append(stack)
+        stack.prepare()
+        stack.start()
+        for item_key, estimates in ESTIMATES.items():
+            stack.put_recipe(item_key, estimates)
+        return stack
+
+    yield make
+    for stack in made:
+        stack.close()
+
+
+def completed_tasks(stack: FullStack) -> int:
+    body = stack.api.get("/tasks", params={"status": "COMPLETED", "limit": 1000}).json()
+    return len(body["tasks"])
+
+
+def serve(
+    stack: FullStack,
+    orders: list[dict[str, int]],
+    *,
+    timeout: float,
+    cooks: Cooks,
+    halfway: Callable[[], None] | None = None,
+    tasks: int = 0,
+) -> list[str]:
+    """Confirm the orders concurrently; wait until all are COMPLETED (calling ``halfway``
+    once half of the ``tasks`` are completed)."""
+    order_ids = stack.confirm_many(orders)
+    deadline = time.monotonic() + timeout
+    while True:
+        statuses = stack.order_statuses(order_ids)
+        if set(statuses.values()) == {"COMPLETED"}:
+            return order_ids
+        if halfway is not None and completed_tasks(stack) * 2 >= tasks:
+            halfway()
+            halfway = None
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"orders not completed: {Counter(statuses.values())}; cooks {cooks.errors[:3]}"
+                f"{stack.log_text()}"
+            )
+        time.sleep(0.5)
+
+
+def verify(stack: FullStack, order_ids: list[str]) -> dict[str, Any]:
+    """Everything the history, the topic and Temporal must show; returns a few figures."""
+    events = stack.events()
+    mine = {e["task_id"] for e in by_type(events, "TASK_CREATED") if e["order_id"] in order_ids}
+    # Every task completed, each started and completed once, by its timer, on time.
+    check_once(events, ("TASK_STARTED", "TASK_COMPLETED"))
+    completions = by_type(events, "TASK_COMPLETED")
+    assert {e["task_id"] for e in completions} == mine
+    created = {e["task_id"]: e["data"] for e in by_type(events, "TASK_CREATED")}
+    lateness = [
+        e["data"]["actual_secs"] - created[e["task_id"]]["estimate_secs"] for e in completions
+    ]
+    assert min(lateness) >= -0.01, "a timer fired before the estimate ran out"
+    assert max(lateness) < MAX_LATENESS_SECS
+    # Each order reached COMPLETED exactly once.
+    finished = Counter(
+        e["order_id"]
+        for e in by_type(events, "ORDER_STATUS_CHANGED")
+        if e["data"]["new_status"] == "COMPLETED"
+    )
+    assert finished == Counter(order_ids)
+    # Dependencies and capacities, replayed from the history.
+    assert check_dependencies(events) > 0
+    stations, staff = capacities(stack)
+    peaks = check_capacity(events, stations, staff)
+    # The topic carries every stored event, each exactly once.
+    records = stack.topic_records(len(events))
+    on_topic = Counter(r["event_id"] for r in records)
+    assert not {k: n for k, n in on_topic.items() if n > 1}, "an event was published twice"
+    assert set(on_topic) >= {e["event_id"] for e in events}
+    # The workflows behind it, in Temporal: a timer per start and per assignment.
+    flows = stack.workflows()
+    assert flows["AutoCompleteWorkflow"] == len(mine)
+    assert flows["AssignmentTimeoutWorkflow"] == len(by_type(events, "TASK_ASSIGNED"))
+    assert flows["AllocationWorkflow"] >= 1
+    return {"tasks": len(mine), "events": len(events), "peaks": peaks, "lateness": lateness}
+
+
+def test_a_rush_completes_through_kafka_and_temporal(stacks: Callable[..., FullStack]) -> None:
+    stack = stacks()
+    orders = [{"burger_combo": 1}] * 20 + [MIXED] * 4
+    with Cooks(stack) as cooks:
+        order_ids = serve(stack, orders, timeout=180, cooks=cooks)
+    figures = verify(stack, order_ids)
+    assert figures["tasks"] == 20 * 4 + 4 * 6
+    assert not cooks.errors
+    # Nothing went stale: one assignment per task.
+    events = stack.events()
+    assert not by_type(events, "TASK_REQUEUED")
+    assert stack.stop() == dict.fromkeys(("serve", "projector", "relay", "consumer", "worker"), 0)
+
+
+def test_killing_the_worker_and_the_consumer_loses_nothing(
+    stacks: Callable[..., FullStack],
+) -> None:
+    stack = stacks()
+    orders = [{"burger_combo": 1}] * 10 + [MIXED] * 2
+    tasks = 10 * 4 + 2 * 6
+
+    def kill_and_restart() -> None:
+        stack.kill("worker", "consumer")
+        time.sleep(1)
+        stack.start("worker", "consumer")
+
+    with Cooks(stack) as cooks:
+        order_ids = serve(
+            stack, orders, timeout=240, cooks=cooks, halfway=kill_and_restart, tasks=tasks
+        )
+    assert stack.starts["worker"] == 2
+    assert stack.starts["consumer"] == 2
+    figures = verify(stack, order_ids)
+    assert figures["tasks"] == tasks
+
+
+def test_assignments_nobody_starts_are_requeued_by_their_timeouts(
+    stacks: Callable[..., FullStack],
+) -> None:
+    ttl = 3.0
+    stack = stacks(assignment_ttl_secs=ttl)
+    with Cooks(stack) as cooks:
+        cooks.skip = lambda task: task["requeue_count"] == 0  # nobody starts a first assignment
+        order_ids = stack.confirm_many([{"dip_cup": 1}, {"dip_cup": 1}, {"cold_coffee": 1}])
+        first_tasks = {
+            t for o in order_ids for t in stack.api.get(f"/orders/{o}").json()["ready_task_ids"]
+        }
+
+        def requeued() -> bool:
+            events = stack.events()
+            return first_tasks <= {e["task_id"] for e in by_type(events, "TASK_REQUEUED")}
+
+        wait_for(requeued, 60, "the stale assignments to be requeued")
+        wait_for(
+            lambda: set(stack.order_statuses(order_ids).values()) == {"COMPLETED"},
+            90,
+            "the orders after the requeues",
+        )
+    events = stack.events()
+    assigned = {
+        (e["task_id"], e["data"]["assignment_no"]): e for e in by_type(events, "TASK_ASSIGNED")
+    }
+    for event in by_type(events, "TASK_REQUEUED"):
+        data = event["data"]
+        assert data["boost"] == stack.settings.requeue_boost
+        given = assigned[(event["task_id"], data["assignment_no"])]
+        waited = moment(data["requeued_at"]) - moment(given["data"]["assigned_at"])
+        assert waited.total_seconds() >= ttl
+    stations, staff = capacities(stack)
+    check_capacity(events, stations, staff)
+    check_once(events, ("TASK_STARTED", "TASK_COMPLETED"))
+    flows = stack.workflows()
+    assert flows["AssignmentTimeoutWorkflow"] == len(assigned)

@@ -1,0 +1,161 @@
+"""The Temporal activities without a server (``ActivityEnvironment``), the written-down
+timeouts and retry policies, and the workflow ids."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+pytest.importorskip("temporalio")
+
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from kangaroo_paw.adapters.temporal import activities, common
+from kangaroo_paw.adapters.temporal.activities import RULE_BROKEN, KitchenActivities
+from kangaroo_paw.adapters.temporal.common import PassOutcome, TimerInput
+from kangaroo_paw.application.reactions import timer_id
+from kangaroo_paw.domain.errors import InvalidTransition, NotFound
+
+
+class Handlers:
+    def __init__(self, result: object = True, pass_secs: float = 0.0) -> None:
+        self.result = result
+        self.pass_secs = pass_secs
+        self.calls: list[tuple[object, ...]] = []
+
+    def _answer(self) -> object:
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+    def allocate_now(self) -> int:
+        self.calls.append(("allocate",))
+        time.sleep(self.pass_secs)
+        return 3
+
+    def auto_complete(self, task_id: UUID) -> bool:
+        self.calls.append(("complete", task_id))
+        return bool(self._answer())
+
+    def requeue_stale(self, task_id: UUID, assignment_no: int) -> bool:
+        self.calls.append(("requeue", task_id, assignment_no))
+        return bool(self._answer())
+
+
+def test_auto_complete_calls_the_kitchen() -> None:
+    handlers = Handlers()
+    task = uuid4()
+    done = ActivityEnvironment().run(
+        KitchenActivities(handlers).auto_complete, TimerInput(str(task), "2025-01-01T00:00:00Z")
+    )
+    assert done is True
+    assert handlers.calls == [("complete", task)]
+
+
+def test_requeue_passes_the_assignment_number() -> None:
+    handlers = Handlers(result=False)
+    task = uuid4()
+    timer = TimerInput(str(task), "2025-01-01T00:00:00Z", assignment_no=4)
+    assert ActivityEnvironment().run(KitchenActivities(handlers).requeue_stale, timer) is False
+    assert handlers.calls == [("requeue", task, 4)]
+
+
+def test_an_unknown_task_ends_cleanly() -> None:
+    handlers = Handlers(result=NotFound("task gone"))
+    timer = TimerInput(str(uuid4()), "2025-01-01T00:00:00Z")
+    assert ActivityEnvironment().run(KitchenActivities(handlers).auto_complete, timer) is False
+
+
+def test_a_broken_rule_is_not_retryable() -> None:
+    handlers = Handlers(result=InvalidTransition("task is CANCELLED"))
+    timer = TimerInput(str(uuid4()), "2025-01-01T00:00:00Z")
+    with pytest.raises(ApplicationError) as raised:
+        ActivityEnvironment().run(KitchenActivities(handlers).auto_complete, timer)
+    assert raised.value.non_retryable
+    assert raised.value.type == RULE_BROKEN
+
+
+def test_other_failures_propagate_to_be_retried() -> None:
+    handlers = Handlers(result=RuntimeError("database down"))
+    timer = TimerInput(str(uuid4()), "2025-01-01T00:00:00Z")
+    with pytest.raises(RuntimeError):
+        ActivityEnvironment().run(KitchenActivities(handlers).auto_complete, timer)
+
+
+def test_allocate_waits_for_the_queue_and_heartbeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(activities, "HEARTBEAT_EVERY_SECS", 0.02)
+    handlers = Handlers(pass_secs=0.2)
+    waits: list[float] = []
+
+    def catch_up(timeout: float) -> bool:
+        waits.append(timeout)
+        return False
+
+    env = ActivityEnvironment()
+    beats: list[object] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    outcome = env.run(KitchenActivities(handlers, catch_up).allocate)
+    assert outcome == PassOutcome(assigned=3, caught_up=False)
+    assert waits == [activities.PROJECTION_WAIT_SECS]
+    assert len(beats) >= 3
+
+
+def test_activity_timeouts_and_retries_are_as_documented() -> None:
+    assert common.allocate_options() == {
+        "start_to_close_timeout": timedelta(seconds=60),
+        "heartbeat_timeout": timedelta(seconds=10),
+        "retry_policy": common.ALLOCATE_RETRY,
+    }
+    assert common.ALLOCATE_RETRY.maximum_attempts == 10
+    assert common.ALLOCATE_RETRY.maximum_interval == timedelta(seconds=10)
+    assert common.timer_options() == {
+        "start_to_close_timeout": timedelta(seconds=20),
+        "retry_policy": common.TIMER_RETRY,
+    }
+    assert common.TIMER_RETRY.maximum_attempts == 30
+    assert common.TIMER_RETRY.initial_interval == timedelta(seconds=1)
+    assert common.TIMER_RETRY.non_retryable_error_types == [RULE_BROKEN]
+    # Heartbeats come often enough to beat the timeout several times over.
+    assert common.ALLOCATE_HEARTBEAT.total_seconds() > activities.HEARTBEAT_EVERY_SECS * 3
+    assert common.PASSES_PER_RUN == 500
+
+
+def test_workflow_ids_are_deterministic_and_per_kitchen() -> None:
+    task = uuid4()
+    assert common.allocation_workflow_id("main") == "allocation-main"
+    assert common.completion_workflow_id("main", task) == f"{timer_id('complete', task)}@main"
+    assert common.timeout_workflow_id("main", task, 2) == f"{timer_id('timeout', task, 2)}@main"
+    assert common.completion_workflow_id("a", task) != common.completion_workflow_id("b", task)
+
+
+def test_commands_run_one_at_a_time_in_a_worker() -> None:
+    """Concurrent commands in one process would only lose optimistic-concurrency races to
+    each other: the activities take turns."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    running = 0
+    overlap = 0
+    lock = threading.Lock()
+
+    class Slow(Handlers):
+        def auto_complete(self, task_id: UUID) -> bool:
+            nonlocal running, overlap
+            with lock:
+                running += 1
+                overlap = max(overlap, running)
+            time.sleep(0.02)
+            with lock:
+                running -= 1
+            return True
+
+    acts = KitchenActivities(Slow())
+    timers = [TimerInput(str(uuid4()), "2025-01-01T00:00:00Z") for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda t: ActivityEnvironment().run(acts.auto_complete, t), timers))
+    assert results == [True] * 8
+    assert overlap == 1
