@@ -11,6 +11,7 @@ from typing import Any
 from bench.common import figures, fmt
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "docs" / "performance.md"
 ORDER = ("core", "sim", "store", "relay", "http", "e2e")
 
 
@@ -150,8 +151,12 @@ def update_readme(path: Path, block: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__)
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="README whose marked block to rewrite (default: ours, unless --out is given)",
+    )
     args = parser.parse_args(argv)
     results = load(args.results)
     if not results:
@@ -160,8 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(results))
     print(f"wrote {args.out}")
-    if args.readme is not None and update_readme(args.readme, readme_block(results)):
-        print(f"updated the performance section of {args.readme}")
+    readme = args.readme
+    if readme is None and args.out == DEFAULT_OUT:
+        readme = ROOT / "README.md"
+    if readme is not None and update_readme(readme, readme_block(results)):
+        print(f"updated the performance section of {readme}")
     return 0
 
 

@@ -110,3 +110,27 @@ def test_results_become_the_performance_page(tmp_path: Path) -> None:
     assert "## core" in text
     assert "Machine:" in text
     assert "python -m bench" in text
+
+
+def test_the_readme_block_is_rewritten_between_its_markers(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    assert harness.main(["core", "--size", "tiny", "--out", str(results)]) == 0
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{report.README_START}\nold figures\n{report.README_END}\nTail\n")
+    page = tmp_path / "performance.md"
+    args = ["--results", str(results), "--out", str(page), "--readme", str(readme)]
+    assert report.main(args) == 0
+    text = readme.read_text()
+    assert "old figures" not in text
+    assert text.startswith("# Title")
+    assert text.endswith("Tail\n")
+    assert "One allocation pass" in text
+
+
+def test_a_report_to_another_page_leaves_our_readme_alone(tmp_path: Path) -> None:
+    ours = Path(report.ROOT / "README.md")
+    before = ours.read_text()
+    results = tmp_path / "results"
+    assert harness.main(["core", "--size", "tiny", "--out", str(results)]) == 0
+    assert report.main(["--results", str(results), "--out", str(tmp_path / "p.md")]) == 0
+    assert ours.read_text() == before
