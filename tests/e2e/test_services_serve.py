@@ -115,7 +115,10 @@ def test_lifecycle_over_http_in_services_mode(stack: tuple[str, Settings]) -> No
     base, _ = stack
     api = httpx.Client(base_url=f"{base}/api/v1", timeout=10)
     ready = api.get(f"{base}/health/ready").json()
-    assert {"event_store", "redis", "projections"} <= set(ready["components"]), ready
+    assert {"event_store", "redis", "projections", "kafka", "temporal"} <= set(
+        ready["components"]
+    ), ready
+    assert ready["status"] == "ok", ready
 
     seen: list[dict[str, Any]] = []
     stop = threading.Event()

@@ -1,10 +1,11 @@
 """The API process of the services mode: the services wiring plus a live event feed (the
 PostgreSQL log, woken by LISTEN/NOTIFY, published to an in-process bus for the SSE stream)
-and readiness probes for PostgreSQL, Redis and the projector's lag."""
+and readiness probes for PostgreSQL, Redis, Kafka, Temporal and the relay and projector lag."""
 
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,32 @@ def build_services_runtime(settings: Settings) -> ServicesRuntime:
             "last_error": last_error,
         }
 
+    kafka_metadata: list[Any] = []  # one metadata-only client, made on first use
+
+    def kafka_check() -> Mapping[str, Any]:
+        """The broker answers a metadata request and the event topic exists."""
+        from kafka import KafkaConsumer
+
+        if not kafka_metadata:
+            kafka_metadata.append(
+                KafkaConsumer(
+                    bootstrap_servers=settings.kafka_bootstrap.split(","),
+                    client_id="kangaroo-paw-api-ready",
+                    request_timeout_ms=5000,
+                )
+            )
+        partitions = kafka_metadata[0].partitions_for_topic(settings.kafka_topic)
+        if not partitions:
+            raise LookupError(f"topic {settings.kafka_topic} has no partitions")
+        return {"topic": settings.kafka_topic, "partitions": len(partitions)}
+
+    def temporal_check() -> Mapping[str, Any]:
+        """The Temporal frontend accepts connections (the worker does the rest)."""
+        host, _, port = settings.temporal_address.rpartition(":")
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=2):
+            pass
+        return {"address": settings.temporal_address, "namespace": settings.temporal_namespace}
+
     def projections_check() -> Mapping[str, Any]:
         head = kitchen.head_position()
         queue, rows = services.queue.position(), services.read_model.position()
@@ -122,5 +149,7 @@ def build_services_runtime(settings: Settings) -> ServicesRuntime:
             "redis": redis_check,
             "projections": projections_check,
             "relay": relay_check,
+            "kafka": kafka_check,
+            "temporal": temporal_check,
         },
     )
