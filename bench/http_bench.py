@@ -53,8 +53,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(data_dir: Path) -> Iterator[str]:
-    """A ``kangaroo-paw serve`` subprocess; yields its base URL, stops it with SIGTERM."""
+def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A ``kangaroo-paw serve`` subprocess; yields its base URL, stops it with SIGTERM.
+    ``env`` adds variables (``KP_MODE=services`` and its connection settings, say)."""
     port = _free_port()
     log = (data_dir / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -68,7 +69,7 @@ def served(data_dir: Path) -> Iterator[str]:
             "--data-dir",
             str(data_dir / "var"),
         ],
-        env={**os.environ, "KP_MODE": "embedded", "KP_LOG_FORMAT": "json"},
+        env={**os.environ, "KP_MODE": "embedded", "KP_LOG_FORMAT": "json", **(env or {})},
         stdout=log,
         stderr=log,
     )

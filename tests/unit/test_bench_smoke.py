@@ -31,7 +31,7 @@ def _check_metrics(result: dict[str, object]) -> None:
 
 
 def test_the_harness_finds_the_suites() -> None:
-    assert {"core", "sim"} <= set(harness.suites())
+    assert {"core", "sim", "store", "relay", "http", "e2e"} <= set(harness.suites())
 
 
 def test_core_suite_on_tiny_sizes() -> None:
@@ -134,3 +134,19 @@ def test_a_report_to_another_page_leaves_our_readme_alone(tmp_path: Path) -> Non
     assert harness.main(["core", "--size", "tiny", "--out", str(results)]) == 0
     assert report.main(["--results", str(results), "--out", str(tmp_path / "p.md")]) == 0
     assert ours.read_text() == before
+
+
+@pytest.mark.e2e
+def test_http_suite_on_tiny_sizes() -> None:
+    result = harness.run_suite("http", TINY)
+    assert result["status"] == "ok", result.get("traceback")
+    rows = result["tables"]["HTTP over loopback"]["rows"]
+    embedded = [r for r in rows if r[0] == "embedded"]
+    assert {(r[1], r[2]) for r in embedded} == {
+        ("confirm", 1),
+        ("get_task", 1),
+        ("confirm", 4),
+        ("get_task", 4),
+    }
+    assert all(r[3] > 0 and r[4] == 0 for r in rows)  # requests served, none failed
+    json.dumps(result)
