@@ -49,9 +49,11 @@ ESTIMATES = {
     "dip_cup": {1: 1.0},
 }
 MIXED = {"wrap": 1, "cold_coffee": 1, "dip_cup": 1}
-# Completion may run late by the pipeline (relay → Kafka → consumer → Temporal → worker);
-# not by more than this on a loaded two-core machine.
-MAX_LATENESS_SECS = 15.0
+# Completion may run late by the pipeline (relay → Kafka → consumer → Temporal → worker) and,
+# in the kill run, by the restart of the worker and consumer. This is a "timer not lost"
+# sanity bound, not a speed check (speed is bench/suite_e2e.py): a CI dry run next to other
+# load saw 21 s in the kill run.
+MAX_LATENESS_SECS = 120.0
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.publisher import EventPublisher
@@ -26,6 +26,25 @@ class NotificationLog(Protocol):
     def event_log(self, after: int = 0, limit: int = 100) -> list[Envelope]: ...
 
     def head_position(self) -> int: ...
+
+
+EncodedRecord = tuple[int, bytes, bytes]
+"""One event as it goes on the wire: ``(notification_id, key, value)``."""
+
+
+@runtime_checkable
+class RecordLog(Protocol):
+    """A log that also hands out its events already encoded for the wire (the relay's reader
+    process): ``records(after, limit)`` is ``event_log(after, limit)``, encoded."""
+
+    def records(self, after: int, limit: int) -> list[EncodedRecord]: ...
+
+
+@runtime_checkable
+class RecordPublisher(Protocol):
+    """A publisher that takes pre-encoded ``(key, value)`` pairs with ``publish``'s contract."""
+
+    def publish_records(self, records: Sequence[tuple[bytes, bytes]]) -> None: ...
 
 
 def backoff_secs(attempts: int) -> float:
@@ -127,6 +146,10 @@ class Relay:
         self.poll_secs = poll_secs
         self.published = 0  # events published by this instance (diagnostics, benchmarks)
         self._ahead: _ReadAhead | None = None
+        # Both sides speak encoded records: the log encodes (elsewhere), the publisher sends.
+        self._encoded: tuple[RecordLog, RecordPublisher] | None = None
+        if isinstance(events, RecordLog) and isinstance(publisher, RecordPublisher):
+            self._encoded = (events, publisher)
 
     def step(self) -> int:
         """Publish the next batch after the stored position; returns how many events.
@@ -135,6 +158,8 @@ class Relay:
         thread (the log is append-only and gap-free, so a read ahead stays valid); a read
         ahead that no longer starts at the stored position is simply dropped."""
         position = self.positions.get()
+        if self._encoded is not None:
+            return self._step_encoded(position, *self._encoded)
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead.after == position:
             envelopes = ahead.get()
@@ -148,6 +173,16 @@ class Relay:
         self.positions.advance(envelopes[-1].notification_id)
         self.published += len(envelopes)
         return len(envelopes)
+
+    def _step_encoded(self, position: int, log_: RecordLog, publisher: RecordPublisher) -> int:
+        """``step`` with pre-encoded records (the log reads ahead on its own)."""
+        records = log_.records(position, self.batch_size)
+        if not records:
+            return 0
+        publisher.publish_records([(key, value) for _, key, value in records])
+        self.positions.advance(records[-1][0])
+        self.published += len(records)
+        return len(records)
 
     def drain(self) -> int:
         """Publish everything recorded so far (raises on the first failure)."""

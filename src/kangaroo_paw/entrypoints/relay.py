@@ -12,7 +12,8 @@ from kangaroo_paw.adapters.postgres.leadership import AdvisoryLock, LeadershipLo
 from kangaroo_paw.adapters.postgres.listen import DEFAULT_CHANNEL, PostgresNotificationListener
 from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore
 from kangaroo_paw.application.outbox_log import OutboxLog
-from kangaroo_paw.application.relay import Relay, describe
+from kangaroo_paw.application.relay import NotificationLog, Relay, describe
+from kangaroo_paw.entrypoints.relay_reader import ReaderProcessLog
 from kangaroo_paw.entrypoints.services import build_services
 from kangaroo_paw.ports.publisher import EventPublisher
 from kangaroo_paw.settings import Settings
@@ -37,7 +38,13 @@ class RelayProcess:
     while it holds it, and goes back to waiting (after a short backoff) when its database
     session is lost. Broker failures are the Relay's business (recorded, ``min(n², 300)`` s)."""
 
-    def __init__(self, settings: Settings, *, publisher: EventPublisher | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        publisher: EventPublisher | None = None,
+        reader_process: bool = True,
+    ) -> None:
         # kafka-python narrates every (re)connection at INFO; the relay logs what matters.
         kafka_log = logging.getLogger("kafka")
         kafka_log.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
@@ -45,6 +52,8 @@ class RelayProcess:
         self.publisher = publisher or KafkaEventPublisher.from_settings(settings)
         self.stopping = threading.Event()
         self.role = "starting"
+        # Read, decode and encode in a process of its own (see relay_reader).
+        self.reader_process = reader_process
         self.relay: Relay | None = None
         self._listener: PostgresNotificationListener | None = None
 
@@ -71,6 +80,11 @@ class RelayProcess:
         ).start()
         self._listener = listener
         lock = AdvisoryLock(lambda: connect(settings, "relay"), relay_lock_name(settings))
+        events: NotificationLog = OutboxLog(services.kitchen)
+        reader: ReaderProcessLog | None = None
+        if self.reader_process:
+            reader = ReaderProcessLog(settings, OutboxLog(services.kitchen))
+            events = reader
         failures = 0
         try:
             while not self.stopping.is_set():
@@ -81,8 +95,10 @@ class RelayProcess:
                         continue
                     self._become("active")
                     failures = 0
+                    if reader is not None:
+                        reader.start()
                     self.relay = Relay(
-                        OutboxLog(services.kitchen),
+                        events,
                         self.publisher,
                         PostgresPositionStore(lock.connection, relay_name(settings)),
                         batch_size=settings.relay_batch_size,
@@ -102,7 +118,10 @@ class RelayProcess:
                     self.stopping.wait(delay)
         finally:
             self._become("stopping")
-            for close in (lock.release, listener.stop, self.publisher.close, services.close):
+            closing = [lock.release, listener.stop, self.publisher.close, services.close]
+            if reader is not None:
+                closing.insert(0, reader.stop)
+            for close in closing:
                 try:
                     close()
                 except Exception:  # release everything else even if one part is broken

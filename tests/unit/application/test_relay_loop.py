@@ -142,3 +142,46 @@ def test_a_check_failure_stops_the_loop() -> None:
     relay = Relay(FakeLog(1), FlakyPublisher(), InMemoryPositionStore(), poll_secs=0.01)
     with pytest.raises(Lost):
         relay.run(threading.Event(), lambda _t: None, check)
+
+
+class FakeRecordLog(FakeLog):
+    """A log that also hands out encoded records (as the relay's reader process does)."""
+
+    def records(self, after: int, limit: int) -> list[tuple[int, bytes, bytes]]:
+        return [
+            (e.notification_id, str(e.key).encode(), str(e.event_id).encode())
+            for e in self.event_log(after, limit)
+        ]
+
+
+class FlakyRecordPublisher(FlakyPublisher):
+    def __init__(self, failures: int = 0) -> None:
+        super().__init__(failures)
+        self.records: list[tuple[bytes, bytes]] = []
+
+    def publish_records(self, records: Sequence[tuple[bytes, bytes]]) -> None:
+        self.calls += 1
+        if self.failures > 0:
+            self.failures -= 1
+            self.records.extend(records[: len(records) // 2])
+            raise ConnectionError("broker unavailable")
+        self.records.extend(records)
+
+
+def test_encoded_records_are_published_in_order_and_tracked_only_after_the_ack() -> None:
+    log, publisher, store = FakeRecordLog(250), FlakyRecordPublisher(1), InMemoryPositionStore()
+    relay = Relay(log, publisher, store, batch_size=100)
+    with pytest.raises(ConnectionError):
+        relay.step()
+    assert store.get() == 0  # half a batch reached the broker: not tracked
+    assert relay.drain() == 250
+    expected = [(key, value) for _, key, value in log.records(0, 1000)]
+    assert publisher.records == expected[:50] + expected  # the retry resends the batch
+    assert publisher.delivered == []  # the envelope path was not used
+    assert store.get() == 250
+
+
+def test_envelopes_are_used_when_the_publisher_takes_no_records() -> None:
+    log, publisher, store = FakeRecordLog(30), FlakyPublisher(), InMemoryPositionStore()
+    assert Relay(log, publisher, store, batch_size=7).drain() == 30
+    assert publisher.delivered == log.envelopes

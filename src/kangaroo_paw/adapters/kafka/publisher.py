@@ -128,32 +128,38 @@ class KafkaEventPublisher(EventPublisher):
         return self._producer
 
     def connect(self) -> None:
-        """Create the producer now (bootstrap, metadata) instead of on the first publish."""
+        """Create the producer now (bootstrap, the topic's metadata) instead of on the first
+        publish."""
         with self._lock:
-            self._ensure_producer()
+            self._ensure_producer().partitions_for(self.topic)
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
-        if not envelopes:
+        self.publish_records([(envelope_key(e), encode_envelope(e)) for e in envelopes])
+
+    def publish_records(self, records: Sequence[tuple[bytes, bytes]]) -> None:
+        """``publish`` for envelopes already encoded as ``(envelope_key, encode_envelope)``
+        pairs (the relay's reader process encodes them); same records, same guarantees."""
+        if not records:
             return
         with self._lock:
             try:
-                self._publish(envelopes)
+                self._publish(records)
             except BaseException:
                 self._discard()
                 raise
 
-    def _publish(self, envelopes: Sequence[Envelope]) -> None:
+    def _publish(self, records: Sequence[tuple[bytes, bytes]]) -> None:
         from kafka.errors import KafkaTimeoutError
 
         producer = self._ensure_producer()
         send = producer.send
         topic = self.topic
-        futures = [send(topic, value=encode_envelope(e), key=envelope_key(e)) for e in envelopes]
+        futures = [send(topic, value=value, key=key) for key, value in records]
         try:
             producer.flush(timeout=self.timeout_secs)
         except KafkaTimeoutError as exc:
             raise PublishFailed(
-                f"{len(envelopes)} record(s) not acknowledged within {self.timeout_secs} s"
+                f"{len(records)} record(s) not acknowledged within {self.timeout_secs} s"
             ) from exc
         for future in futures:
             if not future.is_done:
