@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
-from types import FrameType
 from typing import Any
 
 from kangaroo_paw.settings import Settings
@@ -27,13 +25,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from kangaroo_paw.entrypoints.consumer import ConsumerProcess
+    from kangaroo_paw.entrypoints.processes import run_until_signalled
 
-    process = ConsumerProcess(settings)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        process.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    process.run()
-    return 0
+    return run_until_signalled("consumer", ConsumerProcess(settings))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-from types import FrameType
 from typing import Any
 
 from kangaroo_paw.settings import Settings
@@ -38,14 +36,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from kangaroo_paw.entrypoints.processes import run_until_signalled
     from kangaroo_paw.entrypoints.relay import RelayProcess
 
-    process = RelayProcess(settings)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        process.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    process.run()
-    return 0
+    return run_until_signalled("relay", RelayProcess(settings))

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
-from types import FrameType
 from typing import Any
 
 from kangaroo_paw.settings import Settings
@@ -26,19 +23,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.adapters.postgres.migrate import NotMigrated
+    from kangaroo_paw.entrypoints.processes import run_until_signalled
     from kangaroo_paw.entrypoints.worker import WorkerProcess
 
-    process = WorkerProcess(settings)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        process.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        process.run()
-    except NotMigrated as exc:
-        print(f"kangaroo-paw worker: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_until_signalled("worker", WorkerProcess(settings))
