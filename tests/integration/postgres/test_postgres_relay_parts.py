@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
 
+from contract.tracking_contract import PositionStoreContract
 from kangaroo_paw.adapters.postgres.connection import connect
 from kangaroo_paw.adapters.postgres.leadership import AdvisoryLock, LeadershipLost, lock_holder
 from kangaroo_paw.adapters.postgres.listen import PostgresNotificationListener
 from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
 from kangaroo_paw.entrypoints.services import build_services
+from kangaroo_paw.ports.tracking import PositionStore
 from kangaroo_paw.settings import Settings
 
 pytestmark = pytest.mark.postgres
@@ -99,3 +104,10 @@ def test_listener_wakes_on_every_save_and_reconnects(pg_settings: Settings) -> N
     finally:
         listener.stop()
         services.close()
+
+
+class TestPostgresPositionStoreContract(PositionStoreContract):
+    @pytest.fixture
+    def store(self, pg_settings: Settings) -> Iterator[PositionStore]:
+        with connect(pg_settings, "test") as conn:
+            yield PostgresPositionStore(conn, f"contract:{uuid.uuid4().hex[:8]}")
