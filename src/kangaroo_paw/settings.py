@@ -34,6 +34,8 @@ class Settings:
     aging_factor: float = 0.14
     requeue_boost: float = 10.0
     rush_boost: float = 25.0
+    rush_credit_secs: float = 180.0
+    promise_reaction_secs: float = 5.0
     weight_load: float = 1.2
     weight_util: float = 0.9
     weight_eff: float = 1.1
@@ -98,6 +100,14 @@ class Settings:
             raise SettingsError(f"KP_PORT must be a TCP port, got {self.port}")
         if self.aging_factor < 0:
             raise SettingsError(f"KP_AGING_FACTOR must be >= 0, got {self.aging_factor}")
+        if not 0 <= self.rush_credit_secs <= 86_400:
+            raise SettingsError(
+                f"KP_RUSH_CREDIT_SECS must be from 0 to 86400, got {self.rush_credit_secs}"
+            )
+        if not 0 <= self.promise_reaction_secs <= 3600:
+            raise SettingsError(
+                f"KP_PROMISE_REACTION_SECS must be from 0 to 3600, got {self.promise_reaction_secs}"
+            )
         if not 0 < self.efficiency_min <= self.efficiency_max:
             raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,9 +20,11 @@ from kangaroo_paw.domain.errors import (
 )
 from kangaroo_paw.domain.order import Order, Priority
 from kangaroo_paw.domain.recipe import Recipe
-from kangaroo_paw.domain.recipes import build_dependencies
+from kangaroo_paw.domain.recipes import build_dependencies, tail_secs
 from kangaroo_paw.domain.station import MACHINE, Station
 from kangaroo_paw.domain.task import Task
+
+log = logging.getLogger(__name__)
 
 EXTERNAL_ID_MAX = 128
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -57,9 +60,21 @@ class OrderCommands(KitchenCore):
                         order_id=str(order_id),
                     )
                 return self.get_order(order_id), False
-            order, tasks = self._explode(order_id, external, lines, str(priority))
+            now = self.clock.now()
+            tasks = self._explode_tasks(order_id, lines, str(priority), now)
+            promised = self._promise(tasks, now)
+            order = Order(
+                id=order_id,
+                external_order_id=external,
+                items=lines,
+                priority=str(priority),
+                task_ids=[t.id for t in tasks],
+                confirmed_at=now,
+                rush_credit_secs=self._rush_credit(str(priority)),
+                promised_ready_at=promised,
+            )
             self.save(order, *tasks)
-            return OrderView.of(order, tasks), True
+            return OrderView.of(order, tasks, now), True
 
         return self.retrying(command)
 
@@ -84,9 +99,39 @@ class OrderCommands(KitchenCore):
                 )
         return {key: items[key] for key in sorted(items)}
 
-    def _explode(
-        self, order_id: UUID, external: str, lines: dict[str, int], priority: str
-    ) -> tuple[Order, list[Task]]:
+    def quote_order(
+        self,
+        items: Mapping[str, int],
+        priority: str = Priority.NORMAL,
+        external_order_id: str | None = None,
+    ) -> tuple[datetime, float]:
+        """When an order of ``items`` would be ready if confirmed now: (promised_ready_at,
+        promised_secs). Validates like confirm and writes nothing; with the same body and the
+        same state, a confirm right after records the same promise."""
+        lines = self._check_order(items, priority)
+        external = external_order_id if external_order_id is not None else str(uuid.uuid4())
+        now = self.clock.now()
+        tasks = self._explode_tasks(ids.order_id(external), lines, str(priority), now)
+        secs = self.forecast_ready_secs(tasks, now)
+        return now + timedelta(seconds=secs), secs
+
+    def _promise(self, tasks: list[Task], now: datetime) -> datetime | None:
+        if not self.policy.promise_on_confirm:
+            return None
+        return now + timedelta(seconds=self.forecast_ready_secs(tasks, now))
+
+    def forecast_ready_secs(self, new_tasks: Sequence[Task], now: datetime) -> float:
+        """Predicted seconds until the last of ``new_tasks`` completes; the Kitchen overrides
+        it with the forward simulation of ``PromiseQueries``. Alone, the critical path."""
+        return max((t.tail_secs for t in new_tasks), default=0.0)
+
+    def _rush_credit(self, priority: str) -> float:
+        return self.policy.rush_credit_secs if priority == Priority.RUSH else 0.0
+
+    def _explode_tasks(
+        self, order_id: UUID, lines: dict[str, int], priority: str, now: datetime
+    ) -> list[Task]:
+        """The unsaved tasks of an order of ``lines`` confirmed at ``now``."""
         recipes = self._live_recipes(lines)
         stations = self.stations()
         capacities = {n: s.capacity for n, s in stations.items() if s.kind == MACHINE}
@@ -96,24 +141,21 @@ class OrderCommands(KitchenCore):
                 f"order would create {total} tasks; the limit is {self.policy.max_tasks_per_order}",
                 tasks=total,
             )
-        now = self.clock.now()
         boost = self.policy.rush_boost if priority == Priority.RUSH else 0.0
+        credit = self._rush_credit(priority)
         tasks: list[Task] = []
         for line, (key, qty) in enumerate(lines.items()):
             recipe = recipes[key]
             steps = recipe.steps
             deps = build_dependencies(steps, recipe.dependencies, capacities)
+            tails = tail_secs(steps, deps)
             for unit in range(1, qty + 1):
-                tasks.extend(self._unit_tasks(order_id, line, unit, recipe, deps, boost, now))
-        order = Order(
-            id=order_id,
-            external_order_id=external,
-            items=lines,
-            priority=priority,
-            task_ids=[t.id for t in tasks],
-            confirmed_at=now,
-        )
-        return order, tasks
+                tasks.extend(
+                    self._unit_tasks(
+                        order_id, line, unit, recipe, deps, tails, (boost, credit), now
+                    )
+                )
+        return tasks
 
     def _unit_tasks(
         self,
@@ -122,7 +164,8 @@ class OrderCommands(KitchenCore):
         unit: int,
         recipe: Recipe,
         deps: dict[int, list[int]],
-        boost: float,
+        tails: dict[int, float],
+        rush: tuple[float, float],
         now: datetime,
     ) -> list[Task]:
         def tid(step_no: int) -> UUID:
@@ -145,10 +188,12 @@ class OrderCommands(KitchenCore):
                 machine=step.machine,
                 estimate_secs=step.estimate_secs,
                 base_priority=step.base_priority,
-                boost=boost,
+                boost=rush[0],
                 depends_on=[tid(p) for p in deps[step.step_no]],
                 dependents=children[step.step_no],
                 created_at=now,
+                tail_secs=tails[step.step_no],
+                rush_credit_secs=rush[1],
             )
             if not task.depends_on:
                 task.mark_ready(now)
@@ -171,6 +216,27 @@ class OrderCommands(KitchenCore):
             raise UnknownItem(f"no recipe for item {listed}", items=unknown)
         return found
 
+    def rush_order(self, order_id: UUID, rush: bool = True) -> OrderView:
+        """Rush (or un-rush) an open order: it counts as ``rush_credit_secs`` older, and its
+        open tasks are re-keyed (ready ones move in the queue) in the same save."""
+        priority = Priority.RUSH if rush else Priority.NORMAL
+
+        def command() -> OrderView:
+            order = self.order(order_id)
+            now = self.clock.now()
+            tasks = [self.task(t) for t in order.task_ids]
+            credit = self._rush_credit(priority)
+            if order.reprioritise(priority, credit, now):
+                boost = self.policy.rush_boost if rush else 0.0
+                touched = [t for t in tasks if not t.is_final]
+                for task in touched:
+                    task.reprioritise(credit, boost, now)
+                self.save(order, *touched)
+                log.info("order %s re-prioritised to %s", order_id, priority)
+            return OrderView.of(order, tasks, now)
+
+        return self.retrying(command)
+
     def cancel_order(self, order_id: UUID, reason: str = "") -> OrderView:
         """Cancel an order: withdraw its open tasks and release what they hold."""
 
@@ -188,7 +254,7 @@ class OrderCommands(KitchenCore):
                 task.cancel(now)
                 touched[task.id] = task
             self.save(*touched.values())
-            return OrderView.of(order, tasks)
+            return OrderView.of(order, tasks, now)
 
         return self.retrying(command)
 
@@ -209,7 +275,7 @@ class OrderCommands(KitchenCore):
 
     def get_order(self, order_id: UUID) -> OrderView:
         order = self.order(order_id)
-        return OrderView.of(order, [self.task(t) for t in order.task_ids])
+        return OrderView.of(order, [self.task(t) for t in order.task_ids], self.clock.now())
 
     def list_orders(
         self, status: str | None = None, limit: int = 50, cursor: str | None = None

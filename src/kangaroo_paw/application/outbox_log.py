@@ -5,7 +5,8 @@ event (stdlib JSON with an object hook per dict, then ``to_envelope`` turning UU
 datetimes back into strings) is wasted work on its hot path. This reader turns the stored
 state of eventsourcing's JSON transcoder into the envelope's plain data in one pass with
 msgspec, and produces exactly what ``to_envelope`` would (a test holds the two equal over
-every event type). Anything it does not recognise — an upcast event class, a cipher or
+every event type). Anything it does not recognise — an event stored under an older class
+version (upcast by the mapper), a cipher or
 compressor, an unknown transcoding, non-standard JSON — goes through ``to_envelope``.
 """
 
@@ -42,11 +43,11 @@ class _Unrecognised(Exception):
 class _Kind:
     """What the envelope needs to know about one event class."""
 
-    __slots__ = ("aggregate_type", "order_id_default", "owner", "wire_name")
+    __slots__ = ("aggregate_type", "class_version", "order_id_default", "owner", "wire_name")
 
     def __init__(self, cls: type) -> None:
-        if getattr(cls, "class_version", 1) != 1:
-            raise _Unrecognised  # upcasting happens in the mapper
+        # A stored event of an older class version is upcast by the mapper (general path).
+        self.class_version: int = getattr(cls, "class_version", 1)
         owner = next(
             (agg for agg in AGGREGATE_TYPES if any(v is cls for v in vars(agg).values())),
             None,
@@ -140,7 +141,7 @@ class OutboxLog:
     def _decode(self, n: Notification) -> Envelope:
         kind = self._kind(n.topic)
         state = _decode(n.state)
-        if not isinstance(state, dict) or "class_version" in state:
+        if not isinstance(state, dict) or state.pop("class_version", 1) != kind.class_version:
             raise _Unrecognised
         aggregate_id = n.originator_id
         if not isinstance(aggregate_id, UUID):

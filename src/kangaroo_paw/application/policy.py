@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kangaroo_paw.domain.scoring import Weights
+from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS, Weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +14,10 @@ class Policy:
     assignment_ttl_secs: float = 45.0
     aging_factor: float = 0.14
     requeue_boost: float = 10.0
-    rush_boost: float = 25.0
+    rush_boost: float = 25.0  # the first version's rush (simulator comparison only)
+    rush_credit_secs: float = DEFAULT_RUSH_CREDIT_SECS  # a rushed order counts as this much older
+    promise_on_confirm: bool = True  # predict promised_ready_at at confirm (simulate forward)
+    promise_reaction_secs: float = 5.0  # expected delay from assignment to a cook's start
     weights: Weights = field(default_factory=Weights)
     efficiency_min: float = 0.25
     efficiency_max: float = 4.0

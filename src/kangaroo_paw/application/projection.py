@@ -10,7 +10,6 @@ from uuid import UUID
 from kangaroo_paw.application.core import KitchenCore
 from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
-from kangaroo_paw.domain.scoring import queue_key
 from kangaroo_paw.domain.task import Task, TaskStatus
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.queue import QueueEntry, QueueOp, Remove, Upsert
@@ -25,16 +24,19 @@ def task_row_status(task: Task) -> str:
     return str(task.status)
 
 
-def queue_entry(task: Task, aging_factor: float) -> QueueEntry:
+def queue_entry(task: Task) -> QueueEntry:
+    """The queue entry of a ready task, from its current state alone (so a rebuild from the
+    log reproduces the live queue exactly)."""
     assert task.ready_at is not None
-    ready = task.ready_at.timestamp()
+    score, rank = task.dispatch_key
     return QueueEntry(
         task_id=task.id,
         counter=task.counter,
         machine=task.machine,
         priority=task.priority,
-        ready_at=ready,
-        key=queue_key(task.priority, ready, aging_factor),
+        ready_at=task.ready_at.timestamp(),
+        score=score,
+        rank=rank,
     )
 
 
@@ -54,7 +56,7 @@ class Projections:
             if isinstance(task, UUID):
                 ops.append(Remove(task))
             elif task.is_ready and task.ready_at is not None:
-                ops.append(Upsert(queue_entry(task, self.kitchen.policy.aging_factor)))
+                ops.append(Upsert(queue_entry(task)))
             else:
                 ops.append(Remove(task.id))
         return ops

@@ -272,7 +272,7 @@ class TaskCommands(KitchenCore):
         return [TaskView.of(self.task(r.task_id)) for r in rows]
 
     def queue_view(self, limit: int = 50) -> list[QueuedTask]:
-        """Ready tasks in pick order with their current aged priority."""
+        """Ready tasks in pick order with their dispatch age (order age plus rush credit)."""
         now = self.clock.now()
         result = []
         for entry in self.queue.top(limit):
@@ -284,6 +284,7 @@ class TaskCommands(KitchenCore):
                 QueuedTask(
                     TaskView.of(task),
                     aged_priority(task.priority, waited, self.policy.aging_factor),
+                    now.timestamp() - task.dispatch_key[0],
                 )
             )
         return result

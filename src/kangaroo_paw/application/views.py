@@ -26,6 +26,8 @@ class TaskView:
     estimate_secs: float
     base_priority: float
     priority: float
+    rush_credit_secs: float
+    tail_secs: float
     status: str
     pending_deps: int
     depends_on: list[UUID]
@@ -57,6 +59,8 @@ class TaskView:
             estimate_secs=task.estimate_secs,
             base_priority=task.base_priority,
             priority=task.priority,
+            rush_credit_secs=task.rush_credit_secs,
+            tail_secs=task.tail_secs,
             status=str(task.status),
             pending_deps=task.pending_deps,
             depends_on=list(task.depends_on),
@@ -83,13 +87,24 @@ class OrderView:
     completed_at: datetime | None
     cancelled_at: datetime | None
     tasks: list[TaskView]
+    rush_credit_secs: float = 0.0
+    promised_ready_at: datetime | None = None
+    late: bool = False
 
     @property
     def ready_task_ids(self) -> list[UUID]:
         return [t.task_id for t in self.tasks if t.is_ready]
 
+    @property
+    def promised_secs(self) -> float | None:
+        """The promise as a ticket time: seconds from confirm to the promised ready time."""
+        if self.promised_ready_at is None:
+            return None
+        return (self.promised_ready_at - self.created_at).total_seconds()
+
     @classmethod
-    def of(cls, order: Order, tasks: list[Task]) -> OrderView:
+    def of(cls, order: Order, tasks: list[Task], now: datetime) -> OrderView:
+        """The order as of ``now`` (``late`` compares the promise with ``now`` while open)."""
         return cls(
             order_id=order.id,
             external_order_id=order.external_order_id,
@@ -100,6 +115,9 @@ class OrderView:
             completed_at=order.completed_at,
             cancelled_at=order.cancelled_at,
             tasks=[TaskView.of(t) for t in tasks],
+            rush_credit_secs=order.rush_credit_secs,
+            promised_ready_at=order.promised_ready_at,
+            late=order.is_late(now),
         )
 
 
@@ -197,4 +215,5 @@ class AllocationResult:
 @dataclass(frozen=True, slots=True)
 class QueuedTask:
     task: TaskView
-    aged_priority: float
+    aged_priority: float  # the first version's key, for comparison only
+    dispatch_age_secs: float  # now - score: the order's age plus its rush credit

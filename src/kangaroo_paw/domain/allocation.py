@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from kangaroo_paw.domain.scoring import Weights, staff_score
+from kangaroo_paw.domain.scoring import SortKey, Weights, staff_score
 
 GroupKey = tuple[str, str | None]  # (counter, machine)
 
@@ -31,7 +31,7 @@ class Candidate:
     task_id: UUID
     counter: str
     machine: str | None
-    key: float
+    key: SortKey
 
 
 @dataclass(slots=True)
@@ -93,7 +93,7 @@ def plan_pass(
     """
     free = dict(free_slots)
     plan = PassPlan()
-    heap: list[tuple[float, str, int, GroupKey]] = []
+    heap: list[tuple[SortKey, str, int, GroupKey]] = []
     for gkey, items in groups.items():
         if items:
             heap.append((items[0].key, str(items[0].task_id), 0, gkey))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from kangaroo_paw.domain.errors import InvalidTransition
+from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS
 
 
 class OrderStatus(StrEnum):
@@ -29,14 +31,41 @@ class Order(Aggregate):
     always sees the others (optimistic concurrency retries a racing completion)."""
 
     TOPIC = "kangaroo_paw.order.v1"
+    class_version = 2  # snapshots: rush credit and promise added
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["rush_credit_secs"] = (
+            DEFAULT_RUSH_CREDIT_SECS if state["priority"] == Priority.RUSH else 0.0
+        )
+        state["promised_ready_at"] = None
+        state.setdefault("confirmed_priority", state["priority"])
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.order.confirmed.v1"
+        class_version = 2
         external_order_id: str
         items: dict[str, int]
         priority: str
         task_ids: list[UUID]
         confirmed_at: datetime
+        rush_credit_secs: float
+        promised_ready_at: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Orders confirmed before v2 had no promise; a rush had the default credit."""
+            state["rush_credit_secs"] = (
+                DEFAULT_RUSH_CREDIT_SECS if state["priority"] == Priority.RUSH else 0.0
+            )
+            state["promised_ready_at"] = None
+
+    class Reprioritised(Aggregate.Event):
+        TOPIC = "kangaroo_paw.order.reprioritised.v1"
+        old_priority: str
+        new_priority: str
+        rush_credit_secs: float
+        reprioritised_at: datetime
 
     class StatusChanged(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.status_changed.v1"
@@ -65,12 +94,17 @@ class Order(Aggregate):
         priority: str,
         task_ids: list[UUID],
         confirmed_at: datetime,
+        rush_credit_secs: float,
+        promised_ready_at: datetime | None,
     ) -> None:
         self.external_order_id = external_order_id
         self.items = dict(items)
         self.priority = priority
+        self.confirmed_priority = priority  # what a retried confirm must repeat
         self.task_ids = list(task_ids)
         self.created_at = confirmed_at
+        self.rush_credit_secs = rush_credit_secs
+        self.promised_ready_at = promised_ready_at
         self.status = OrderStatus.CONFIRMED
         self.completed_task_ids: list[UUID] = []
         self.completed_at: datetime | None = None
@@ -78,7 +112,7 @@ class Order(Aggregate):
 
     def same_request(self, items: dict[str, int], priority: str) -> bool:
         """Whether a repeated confirm carries exactly this order's payload."""
-        return self.items == items and self.priority == priority
+        return self.items == items and self.confirmed_priority == priority
 
     @property
     def is_final(self) -> bool:
@@ -107,6 +141,33 @@ class Order(Aggregate):
             return
         self._status_changed(old_status=str(self.status), new_status=new, changed_at=at)
 
+    def reprioritise(self, priority: str, rush_credit_secs: float, at: datetime) -> bool:
+        """Rush or un-rush an open order; returns False when nothing changes."""
+        if priority not in (Priority.NORMAL, Priority.RUSH):
+            raise InvalidTransition(f"priority must be 'normal' or 'rush', not {priority!r}")
+        if self.is_final:
+            raise InvalidTransition(
+                f"order {self.id} is {self.status} and cannot be re-prioritised",
+                order_id=str(self.id),
+                status=str(self.status),
+            )
+        if priority == self.priority and rush_credit_secs == self.rush_credit_secs:
+            return False
+        self._reprioritised(
+            old_priority=self.priority,
+            new_priority=priority,
+            rush_credit_secs=rush_credit_secs,
+            reprioritised_at=at,
+        )
+        return True
+
+    def is_late(self, now: datetime) -> bool:
+        """Completed after its promise, or still open past it (never late without one)."""
+        if self.promised_ready_at is None or self.status == OrderStatus.CANCELLED:
+            return False
+        finished = self.completed_at if self.completed_at is not None else now
+        return finished > self.promised_ready_at
+
     def cancel(self, at: datetime, reason: str = "") -> None:
         if self.status == OrderStatus.COMPLETED:
             raise InvalidTransition(
@@ -125,6 +186,17 @@ class Order(Aggregate):
     @event(TaskCompleted)
     def _task_completed(self, task_id: UUID, completed_count: int) -> None:
         self.completed_task_ids.append(task_id)
+
+    @event(Reprioritised)
+    def _reprioritised(
+        self,
+        old_priority: str,
+        new_priority: str,
+        rush_credit_secs: float,
+        reprioritised_at: datetime,
+    ) -> None:
+        self.priority = new_priority
+        self.rush_credit_secs = rush_credit_secs
 
     @event(Cancelled)
     def _cancelled(self, old_status: str, cancelled_at: datetime, reason: str) -> None:

@@ -223,3 +223,22 @@ def critical_path_secs(steps: Sequence[RecipeStep], deps: Mapping[int, Sequence[
         return finish[step_no]
 
     return max((finish_of(n) for n in by_no), default=0.0)
+
+
+def tail_secs(steps: Sequence[RecipeStep], deps: Mapping[int, Sequence[int]]) -> dict[int, float]:
+    """Per step: its estimate plus the longest estimate-weighted path after it to the end of
+    the unit (the step's remaining path; the dispatcher starts the long branch first)."""
+    by_no = {s.step_no: s for s in steps}
+    children: dict[int, list[int]] = {n: [] for n in by_no}
+    for step_no, parents in deps.items():
+        for parent in parents:
+            children[parent].append(step_no)
+    tail: dict[int, float] = {}
+
+    def tail_of(step_no: int) -> float:
+        if step_no not in tail:
+            after = max((tail_of(c) for c in children[step_no]), default=0.0)
+            tail[step_no] = by_no[step_no].estimate_secs + after
+        return tail[step_no]
+
+    return {n: tail_of(n) for n in by_no}

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from kangaroo_paw.domain.errors import Forbidden, InvalidTransition
+from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS, SortKey, dispatch_key
 
 
 class TaskStatus(StrEnum):
@@ -30,6 +31,7 @@ class Task(Aggregate):
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.task.created.v1"
+        class_version = 2
         order_id: UUID
         item_key: str
         unit: int
@@ -43,6 +45,16 @@ class Task(Aggregate):
         depends_on: list[UUID]
         dependents: list[UUID]
         created_at: datetime
+        tail_secs: float
+        rush_credit_secs: float
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Tasks confirmed before order-age-first: the remaining path is unknown without
+            the recipe revision, so it is the step's own estimate; a rushed order (boost > 0)
+            gets the default rush credit."""
+            state["tail_secs"] = state["estimate_secs"]
+            state["rush_credit_secs"] = DEFAULT_RUSH_CREDIT_SECS if state["boost"] > 0 else 0.0
 
     class BecameReady(Aggregate.Event):
         order_id: UUID
@@ -83,6 +95,13 @@ class Task(Aggregate):
         assignment_no: int
         requeued_at: datetime
 
+    class Reprioritised(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.reprioritised.v1"
+        rush_credit_secs: float
+        boost: float
+        reprioritised_at: datetime
+
     class Cancelled(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.cancelled.v1"
@@ -107,6 +126,8 @@ class Task(Aggregate):
         depends_on: list[UUID],
         dependents: list[UUID],
         created_at: datetime,
+        tail_secs: float,
+        rush_credit_secs: float,
     ) -> None:
         self.order_id = order_id
         self.item_key = item_key
@@ -122,7 +143,9 @@ class Task(Aggregate):
         self.depends_on = list(depends_on)
         self.dependents = list(dependents)
         self.pending_deps = len(depends_on)
-        self.created_at = created_at
+        self.created_at = created_at  # the order's confirm time: every task is made then
+        self.tail_secs = tail_secs
+        self.rush_credit_secs = rush_credit_secs
         self.status = TaskStatus.UNASSIGNED
         self.ready_at: datetime | None = None
         self.assigned_staff_id: UUID | None = None
@@ -144,8 +167,21 @@ class Task(Aggregate):
 
     @property
     def priority(self) -> float:
-        """Priority before aging: base + order boost (rush) + requeue boost."""
+        """The first version's priority before aging: base + rush boost + requeue boost.
+        Production dispatch uses ``dispatch_key``; this is kept for the ``v1`` comparison."""
         return self.base_priority + self.boost + self.requeue_boost
+
+    @property
+    def dispatch_key(self) -> SortKey:
+        """Order-age-first pick order (ascending): see ``scoring.dispatch_key``."""
+        return dispatch_key(
+            self.created_at.timestamp(),
+            self.rush_credit_secs,
+            self.order_id,
+            self.tail_secs,
+            self.base_priority,
+            self.id,
+        )
 
     @property
     def is_final(self) -> bool:
@@ -226,6 +262,19 @@ class Task(Aggregate):
             order_id=self.order_id, boost=boost, assignment_no=self.assignment_no, requeued_at=at
         )
 
+    def reprioritise(self, rush_credit_secs: float, boost: float, at: datetime) -> None:
+        """Re-key an open task after its order was rushed or un-rushed (no-op if unchanged)."""
+        if self.is_final:
+            raise InvalidTransition(f"task {self.id} is already {self.status}")
+        if rush_credit_secs == self.rush_credit_secs and boost == self.boost:
+            return
+        self._reprioritised(
+            order_id=self.order_id,
+            rush_credit_secs=rush_credit_secs,
+            boost=boost,
+            reprioritised_at=at,
+        )
+
     def cancel(self, at: datetime) -> None:
         if self.is_final:
             raise InvalidTransition(f"task {self.id} is already {self.status}")
@@ -283,6 +332,13 @@ class Task(Aggregate):
         self.assigned_machine = None
         self.assigned_at = None
 
+    @event(Reprioritised)
+    def _reprioritised(
+        self, order_id: UUID, rush_credit_secs: float, boost: float, reprioritised_at: datetime
+    ) -> None:
+        self.rush_credit_secs = rush_credit_secs
+        self.boost = boost
+
     @event(Cancelled)
     def _cancelled(self, order_id: UUID, cancelled_at: datetime, previous_status: str) -> None:
         self.status = TaskStatus.CANCELLED
@@ -324,5 +380,7 @@ class Task(Aggregate):
             "ready_at": self.ready_at,
             "requeue_count": self.requeue_count,
             "priority": self.priority,
+            "rush_credit_secs": self.rush_credit_secs,
+            "tail_secs": self.tail_secs,
             "assignment_no": self.assignment_no,
         }

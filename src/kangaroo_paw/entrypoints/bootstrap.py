@@ -28,6 +28,8 @@ def policy_from(settings: Settings) -> Policy:
         aging_factor=settings.aging_factor,
         requeue_boost=settings.requeue_boost,
         rush_boost=settings.rush_boost,
+        rush_credit_secs=settings.rush_credit_secs,
+        promise_reaction_secs=settings.promise_reaction_secs,
         weights=Weights(settings.weight_load, settings.weight_util, settings.weight_eff),
         efficiency_min=settings.efficiency_min,
         efficiency_max=settings.efficiency_max,

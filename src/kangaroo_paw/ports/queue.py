@@ -12,18 +12,28 @@ GroupKey = tuple[str, str | None]
 
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
-    """A ready task; ``key`` is the time-invariant aging key (ascending = pick first)."""
+    """A ready task in pick order: ``(score, rank)`` ascending, the dispatch key.
+
+    ``score`` is a float (a sorted-set score) and ``rank`` an ASCII string that breaks ties
+    byte by byte and ends with the task id, so every entry's key is unique. ``priority`` and
+    ``ready_at`` are kept for the simulator's comparison policies (first version, FIFO).
+    """
 
     task_id: UUID
     counter: str
     machine: str | None
     priority: float
     ready_at: float  # epoch seconds
-    key: float
+    score: float
+    rank: str
 
     @property
     def group(self) -> GroupKey:
         return (self.counter, self.machine)
+
+    @property
+    def key(self) -> tuple[float, str]:
+        return (self.score, self.rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +50,7 @@ QueueOp = Upsert | Remove
 
 
 class ReadyQueue(Protocol):
-    """Ready tasks ordered by aged priority. Changes arrive in batches together with the
+    """Ready tasks in dispatch order. Changes arrive in batches together with the
     notification id they reach, applied atomically and idempotently (a replay is harmless)."""
 
     def apply(self, ops: Sequence[QueueOp], position: int) -> None: ...

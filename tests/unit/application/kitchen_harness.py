@@ -46,8 +46,10 @@ class Harness:
         self.clock.advance(seconds)
         self.settle()
 
-    def confirm(self, items: dict[str, int], external: str | None = None) -> OrderView:
-        order, _ = self.kitchen.confirm_order(items, external)
+    def confirm(
+        self, items: dict[str, int], external: str | None = None, priority: str = "normal"
+    ) -> OrderView:
+        order, _ = self.kitchen.confirm_order(items, external, priority)
         return order
 
     def order(self, order_id: UUID) -> OrderView:

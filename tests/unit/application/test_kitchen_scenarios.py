@@ -65,8 +65,8 @@ class KitchenScenarios:
         assert set(assemble.depends_on) == {t.task_id for t in order.tasks[:3]}
         kp.drain()
         queued = [e.task_id for e in kp.kitchen.queue.top(10)]
-        # Pick order: base priority 20 (patty), 18 (fries), 16 (bun).
-        assert queued == [order.tasks[0].task_id, order.tasks[2].task_id, order.tasks[1].task_id]
+        # One order: the longest remaining path first, fries 90+35, patty 80+35, bun 25+35.
+        assert queued == [order.tasks[2].task_id, order.tasks[0].task_id, order.tasks[1].task_id]
 
     def test_confirm_writes_everything_in_one_save(self, kp: Harness) -> None:
         head = kp.kitchen.head_position()
@@ -236,15 +236,24 @@ class KitchenScenarios:
         with pytest.raises(InvalidOrder, match="cursor"):
             kp.kitchen.list_orders(cursor="not-a-cursor")
 
-    def test_queue_view_shows_the_aged_priority(self, kp: Harness) -> None:
+    def test_queue_view_shows_the_dispatch_age(self, kp: Harness) -> None:
         for name in ("Asha", "Noah"):
             kp.kitchen.set_break(kp.staff(name).staff_id, True)
         order = kp.confirm(BURGER)
+        kp.clock.advance(30)
+        rushed = kp.confirm({"dip_cup": 1}, priority="rush")
         kp.drain()
         kp.clock.advance(10)
         view = kp.kitchen.queue_view()
-        assert [q.task.task_id for q in view][:1] == [order.tasks[0].task_id]
-        assert view[0].aged_priority == pytest.approx(21.4)
+        # The rushed dip cup counts as 180 s older: it goes first, 190 s of dispatch age.
+        assert [q.task.task_id for q in view][:2] == [
+            rushed.tasks[0].task_id,
+            order.tasks[2].task_id,  # then the burger's longest branch (fries)
+        ]
+        assert view[0].dispatch_age_secs == pytest.approx(190)
+        assert view[1].dispatch_age_secs == pytest.approx(40)
+        # The first version's aged priority is still shown: fries 18 + 0.14·40.
+        assert view[1].aged_priority == pytest.approx(18 + 0.14 * 40)
 
     # -- allocation and execution --------------------------------------------------------------
 
@@ -275,7 +284,8 @@ class KitchenScenarios:
         assert patty.task_id not in cook.active_tasks
         assert cook.active_secs == 60
         # Efficiency: 0.85·old + 0.15·(80/60).
-        assert cook.efficiency_multiplier == pytest.approx(0.85 * 1.10 + 0.15 * 80 / 60)
+        old = {"Asha": 1.10, "Noah": 1.00}[patty.assigned_staff]
+        assert cook.efficiency_multiplier == pytest.approx(0.85 * old + 0.15 * 80 / 60)
 
     def test_assemble_waits_for_all_its_parents(self, kp: Harness) -> None:
         order = kp.confirm(BURGER)
@@ -412,12 +422,13 @@ class KitchenScenarios:
         )
         assert kp.kitchen.requeue_stale(task.task_id, 1) is False
 
-    def test_requeued_task_goes_before_its_peers(self, kp: Harness) -> None:
+    def test_requeued_task_keeps_its_orders_place(self, kp: Harness) -> None:
         first = kp.confirm({"dip_cup": 1})
         kp.settle()
         stale = kp.tasks(first.order_id)[0]
         for name in ("Ravi", "Noah"):
             kp.kitchen.set_break(kp.staff(name).staff_id, True)
+        kp.clock.advance(1)
         later = kp.confirm({"dip_cup": 1})
         kp.clock.advance(1)
         kp.kitchen.requeue_stale(stale.task_id, stale.assignment_no)

@@ -39,7 +39,6 @@ from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.application.projection import task_row_status
 from kangaroo_paw.domain.errors import CapacityExceeded, Conflict, InvalidTransition
 from kangaroo_paw.domain.order import Order, OrderStatus
-from kangaroo_paw.domain.scoring import queue_key
 from kangaroo_paw.domain.shifts import Shift
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
@@ -415,12 +414,12 @@ class KitchenMachine(RuleBasedStateMachine):
         assert {e.task_id for e in entries} == ready
         assert queue.size() == len(ready)
         assert [e.key for e in entries] == sorted(e.key for e in entries)
-        aging = self.kitchen.policy.aging_factor
         for entry in entries:
             task = tasks[entry.task_id]
             assert task.ready_at is not None
             assert entry.priority == task.priority
-            assert entry.key == queue_key(task.priority, task.ready_at.timestamp(), aging)
+            assert entry.key == task.dispatch_key
+            assert entry.score == task.created_at.timestamp() - task.rush_credit_secs
         rows = read_model.list_tasks(None, None, None, BIG)
         assert {r.task_id: r.status for r in rows} == {
             tid: task_row_status(t) for tid, t in tasks.items()

@@ -32,6 +32,9 @@ def make_task(
     boost: float = 0.0,
     order_id: UUID | None = None,
     ready: bool = True,
+    tail_secs: float | None = None,
+    rush_credit_secs: float = 0.0,
+    created_at: datetime | None = None,
 ) -> Task:
     """A task; a root task is marked ready at T0 unless ``ready`` is False."""
     task = Task(
@@ -48,7 +51,9 @@ def make_task(
         boost=boost,
         depends_on=list(depends_on or []),
         dependents=[],
-        created_at=T0,
+        created_at=created_at or T0,
+        tail_secs=estimate_secs if tail_secs is None else tail_secs,
+        rush_credit_secs=rush_credit_secs,
     )
     if ready and not task.depends_on:
         task.mark_ready(T0)
@@ -63,6 +68,8 @@ def make_order(task_ids: list[UUID]) -> Order:
         priority="normal",
         task_ids=list(task_ids),
         confirmed_at=T0,
+        rush_credit_secs=0.0,
+        promised_ready_at=None,
     )
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from kangaroo_paw.domain.scoring import (
     Weights,
     aged_priority,
-    queue_key,
+    v1_queue_key,
     staff_score,
     updated_efficiency,
     utilization,
@@ -100,7 +100,7 @@ def test_queue_key_orders_like_aged_priority_at_any_time(
             aged2 = aged_priority(p2, now - r2, AGING)
             # Skip near-ties that float rounding of the large epoch term may flip.
             assume(abs(aged1 - aged2) > 1e-4 or (p1, r1) == (p2, r2))
-            key1, key2 = queue_key(p1, r1, AGING), queue_key(p2, r2, AGING)
+            key1, key2 = v1_queue_key(p1, r1, AGING), v1_queue_key(p2, r2, AGING)
             if aged1 > aged2:
                 assert key1 < key2
             elif aged1 < aged2:
@@ -126,7 +126,7 @@ def test_pairwise_order_does_not_change_as_time_passes(
     ]
     assume(all(abs(d) > 1e-6 for d in diff_at))
     assert (diff_at[0] > 0) == (diff_at[1] > 0)
-    assert (queue_key(p1, r1, AGING) < queue_key(p2, r2, AGING)) == (diff_at[0] > 0)
+    assert (v1_queue_key(p1, r1, AGING) < v1_queue_key(p2, r2, AGING)) == (diff_at[0] > 0)
 
 
 def test_older_task_overtakes_a_higher_base_priority_once_it_waited_long_enough() -> None:
@@ -134,4 +134,4 @@ def test_older_task_overtakes_a_higher_base_priority_once_it_waited_long_enough(
     new = (20.0, 1_100.0)  # priority 20, ready 100 s later
     # At t=1100 the old one has earned 14 points: 24 > 20.
     assert aged_priority(10, 100, AGING) > aged_priority(20, 0, AGING)
-    assert queue_key(*old, AGING) < queue_key(*new, AGING)
+    assert v1_queue_key(*old, AGING) < v1_queue_key(*new, AGING)

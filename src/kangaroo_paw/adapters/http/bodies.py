@@ -37,6 +37,12 @@ class ConfirmOrderRequest(Body):
     priority: Literal["normal", "rush"] = "normal"
 
 
+class RushOrderRequest(Body):
+    """Rush an open order (true) or take the rush back (false)."""
+
+    rush: bool
+
+
 class StartTaskRequest(Body):
     """Optional: the cook who starts the task (must be the assigned cook)."""
 

@@ -1,4 +1,4 @@
-"""Orders: confirm (idempotent), read, list, cancel."""
+"""Orders: confirm (idempotent), quote, read, list, rush, cancel."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from kangaroo_paw.adapters.http import present
-from kangaroo_paw.adapters.http.bodies import ConfirmOrderRequest
+from kangaroo_paw.adapters.http.bodies import ConfirmOrderRequest, RushOrderRequest
 from kangaroo_paw.adapters.http.errors import InvalidRequest, responses
 from kangaroo_paw.adapters.http.params import KitchenDep, Limit, OrderIdPath, OrderStatus, parse_id
-from kangaroo_paw.adapters.http.schemas import Order, OrderPage
+from kangaroo_paw.adapters.http.schemas import Order, OrderPage, Quote
 from kangaroo_paw.domain.errors import InvalidOrder
 
 
 class OrderController(Controller):
-    """Confirm, read, list and cancel orders."""
+    """Confirm, quote, read, list, rush and cancel orders."""
 
     path = "/api/v1/orders"
     tags = ["orders"]
@@ -36,6 +36,19 @@ class OrderController(Controller):
         """Confirm an order and explode it into tasks (201), or replay an identical one (200)."""
         view, created = kitchen.confirm_order(data.items, data.external_order_id, data.priority)
         return Response(present.order(view), status_code=201 if created else 200)
+
+    @post(
+        "/quote",
+        operation_id="quoteOrder",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 413, 422, 503),
+    )
+    def quote(self, kitchen: KitchenDep, data: JSONBody[ConfirmOrderRequest]) -> Quote:
+        """When this order would be ready if confirmed now; validates like confirm, writes
+        nothing."""
+        at, secs = kitchen.quote_order(data.items, data.priority, data.external_order_id)
+        return Quote(promised_ready_at=at, promised_secs=secs)
 
     @get(
         "/{order_id:str}",
@@ -65,6 +78,20 @@ class OrderController(Controller):
                 raise
             raise InvalidRequest(exc.message, **exc.details) from None
         return OrderPage(orders=[present.order(v) for v in views], next_cursor=next_cursor)
+
+    @post(
+        "/{order_id:str}/rush",
+        operation_id="rushOrder",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 404, 409, 503),
+    )
+    def rush(
+        self, kitchen: KitchenDep, order_id: OrderIdPath, data: JSONBody[RushOrderRequest]
+    ) -> Order:
+        """Rush an open order (it counts as KP_RUSH_CREDIT_SECS older) or un-rush it; its
+        open tasks are re-keyed in the queue."""
+        return present.order(kitchen.rush_order(parse_id(order_id, "order"), data.rush))
 
     @post(
         "/{order_id:str}/cancel",

@@ -30,6 +30,8 @@ def _task_fields(view: TaskView) -> dict[str, Any]:
         "estimate_secs": view.estimate_secs,
         "base_priority": view.base_priority,
         "priority": view.priority,
+        "rush_credit_secs": view.rush_credit_secs,
+        "tail_secs": view.tail_secs,
         "status": view.status,
         "pending_deps": view.pending_deps,
         "depends_on": list(view.depends_on),
@@ -49,7 +51,11 @@ def task(view: TaskView) -> s.Task:
 
 
 def queued(entry: QueuedTask) -> s.QueuedTask:
-    return s.QueuedTask(**_task_fields(entry.task), aged_priority=entry.aged_priority)
+    return s.QueuedTask(
+        **_task_fields(entry.task),
+        aged_priority=entry.aged_priority,
+        dispatch_age_secs=entry.dispatch_age_secs,
+    )
 
 
 def order(view: OrderView) -> s.Order:
@@ -62,6 +68,10 @@ def order(view: OrderView) -> s.Order:
         created_at=view.created_at,
         completed_at=view.completed_at,
         cancelled_at=view.cancelled_at,
+        rush_credit_secs=view.rush_credit_secs,
+        promised_ready_at=view.promised_ready_at,
+        promised_secs=view.promised_secs,
+        late=view.late,
         ready_task_ids=view.ready_task_ids,
         tasks=[task(t) for t in view.tasks],
     )

@@ -23,6 +23,8 @@ class Task(msgspec.Struct, kw_only=True):
     estimate_secs: float
     base_priority: float
     priority: float
+    rush_credit_secs: float
+    tail_secs: float
     status: str
     pending_deps: int
     depends_on: list[UUID]
@@ -47,8 +49,19 @@ class Order(msgspec.Struct, kw_only=True):
     created_at: datetime
     completed_at: datetime | None
     cancelled_at: datetime | None
+    rush_credit_secs: float
+    promised_ready_at: datetime | None
+    promised_secs: float | None
+    late: bool
     ready_task_ids: list[UUID]
     tasks: list[Task]
+
+
+class Quote(msgspec.Struct, kw_only=True):
+    """When an order would be ready if confirmed now (nothing is written)."""
+
+    promised_ready_at: datetime
+    promised_secs: float
 
 
 class OrderPage(msgspec.Struct, kw_only=True):
@@ -90,9 +103,11 @@ class AllocationRun(msgspec.Struct, kw_only=True):
 
 
 class QueuedTask(Task, kw_only=True):
-    """A ready task with its current aged priority."""
+    """A ready task in pick order: its dispatch age is its order's age plus any rush credit
+    (older goes first); aged_priority is the first version's key, kept for comparison."""
 
     aged_priority: float
+    dispatch_age_secs: float
 
 
 class Queue(msgspec.Struct, kw_only=True):

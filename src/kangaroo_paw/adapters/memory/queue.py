@@ -11,7 +11,7 @@ from uuid import UUID
 
 from kangaroo_paw.ports.queue import GroupKey, QueueEntry, QueueOp, ReadyQueue, Remove, Upsert
 
-_Sortable = tuple[float, str]
+_Sortable = tuple[float, str]  # (score, rank); the rank ends with the task id
 
 
 class InMemoryReadyQueue(ReadyQueue):
@@ -19,6 +19,7 @@ class InMemoryReadyQueue(ReadyQueue):
 
     def __init__(self) -> None:
         self._entries: dict[UUID, QueueEntry] = {}
+        self._by_rank: dict[str, QueueEntry] = {}
         self._groups: dict[GroupKey, list[_Sortable]] = {}
         self._position = 0
         self._lock = threading.RLock()
@@ -35,14 +36,16 @@ class InMemoryReadyQueue(ReadyQueue):
 
     def _insert(self, entry: QueueEntry) -> None:
         self._entries[entry.task_id] = entry
-        bisect.insort(self._groups.setdefault(entry.group, []), (entry.key, str(entry.task_id)))
+        self._by_rank[entry.rank] = entry
+        bisect.insort(self._groups.setdefault(entry.group, []), entry.key)
 
     def _remove(self, task_id: UUID) -> None:
         entry = self._entries.pop(task_id, None)
         if entry is None:
             return
+        del self._by_rank[entry.rank]
         items = self._groups[entry.group]
-        index = bisect.bisect_left(items, (entry.key, str(task_id)))
+        index = bisect.bisect_left(items, entry.key)
         del items[index]
         if not items:
             del self._groups[entry.group]
@@ -53,7 +56,7 @@ class InMemoryReadyQueue(ReadyQueue):
     def top(self, limit: int) -> list[QueueEntry]:
         with self._lock:
             merged = heapq.merge(*self._groups.values())
-            return [self._entries[UUID(tid)] for _, tid in itertools.islice(merged, limit)]
+            return [self._by_rank[rank] for _, rank in itertools.islice(merged, limit)]
 
     def groups(self) -> dict[GroupKey, int]:
         with self._lock:
@@ -62,7 +65,7 @@ class InMemoryReadyQueue(ReadyQueue):
     def head(self, group: GroupKey, limit: int) -> list[QueueEntry]:
         with self._lock:
             items = self._groups.get(group, [])[:limit]
-            return [self._entries[UUID(tid)] for _, tid in items]
+            return [self._by_rank[rank] for _, rank in items]
 
     def size(self) -> int:
         return len(self._entries)
@@ -70,5 +73,6 @@ class InMemoryReadyQueue(ReadyQueue):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._by_rank.clear()
             self._groups.clear()
             self._position = 0

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from kangaroo_paw.adapters.redis import scripts
 from kangaroo_paw.ports.queue import GroupKey, QueueEntry, QueueOp, ReadyQueue, Remove, Upsert
+
+log = logging.getLogger(__name__)
 
 NO_MACHINE = "-"  # not a valid machine name (names need a letter or digit)
 
@@ -25,9 +28,12 @@ def group_field(group: GroupKey) -> str:
 
 
 class RedisReadyQueue(ReadyQueue):
-    """Ready tasks in ``{prefix}tasks:pending`` (score = the aging key, ascending) plus one
-    sorted set per (counter, machine); the entries, the group sizes and the tracking position
-    change together in one Lua script, so a crash never leaves them apart."""
+    """Ready tasks in ``{prefix}tasks:pending`` (the dispatch key: score, then the rank as
+    member) plus one sorted set per (counter, machine); the entries, the group sizes and the
+    tracking position change together in one Lua script, so a crash never leaves them apart.
+
+    A queue written in an older key layout is dropped on first use (``migrate``), position
+    included, and the projector rebuilds it from the log."""
 
     def __init__(self, client: Any, prefix: str = "") -> None:
         self.client = client
@@ -43,6 +49,8 @@ class RedisReadyQueue(ReadyQueue):
         self._apply = client.register_script(scripts.APPLY)
         self._head = client.register_script(scripts.HEAD)
         self._clear = client.register_script(scripts.CLEAR)
+        self._migrate = client.register_script(scripts.MIGRATE)
+        self._migrated = False
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "") -> RedisReadyQueue:
@@ -54,13 +62,31 @@ class RedisReadyQueue(ReadyQueue):
 
     # -- writes --------------------------------------------------------------------------------
 
+    def migrate(self) -> bool:
+        """Drop a queue of another key layout (once per instance); True if it dropped one."""
+        if self._migrated:
+            return False
+        dropped = bool(self._migrate(keys=[*self._keys, self.layout_key], args=[scripts.LAYOUT]))
+        self._migrated = True
+        if dropped:
+            log.warning(
+                "ready queue %r was in an older key layout: dropped, to be rebuilt from the log",
+                self.pending_key,
+            )
+        return dropped
+
+    @property
+    def layout_key(self) -> str:
+        return f"{self.prefix}tasks:layout"
+
     def apply(self, ops: Sequence[QueueOp], position: int) -> None:
+        self.migrate()
         args: list[str | int] = [int(position)]
         for op in ops:
             if isinstance(op, Upsert):
                 entry = op.entry
                 field = group_field(entry.group)
-                args += ["U", str(entry.task_id), repr(float(entry.key))]
+                args += ["U", str(entry.task_id), repr(float(entry.score)), entry.rank]
                 args += [self.group_key(entry.group), field, _encode(entry, field)]
             elif isinstance(op, Remove):
                 args += ["R", str(op.task_id)]
@@ -68,10 +94,13 @@ class RedisReadyQueue(ReadyQueue):
 
     def clear(self) -> None:
         self._clear(keys=self._keys)
+        self.client.set(self.layout_key, scripts.LAYOUT)
+        self._migrated = True
 
     # -- reads ---------------------------------------------------------------------------------
 
     def position(self) -> int:
+        self.migrate()
         raw = self.client.get(self._keys[4])
         return int(raw) if raw else 0
 
@@ -82,6 +111,7 @@ class RedisReadyQueue(ReadyQueue):
         return self._read(self.group_key(group), limit)
 
     def groups(self) -> dict[GroupKey, int]:
+        self.migrate()
         raw: dict[str, str] = self.client.hgetall(self._keys[2])
         result: dict[GroupKey, int] = {}
         for field, size in raw.items():
@@ -91,6 +121,7 @@ class RedisReadyQueue(ReadyQueue):
         return result
 
     def size(self) -> int:
+        self.migrate()
         return int(self.client.zcard(self.pending_key))
 
     def close(self) -> None:
@@ -99,6 +130,7 @@ class RedisReadyQueue(ReadyQueue):
     def _read(self, key: str, limit: int) -> list[QueueEntry]:
         if limit <= 0:
             return []
+        self.migrate()
         bodies: list[str] = self._head(keys=[key, self._keys[1]], args=[int(limit)])
         return [_decode(body) for body in bodies]
 
@@ -112,7 +144,8 @@ def _encode(entry: QueueEntry, field: str) -> str:
             "m": entry.machine,
             "p": entry.priority,
             "r": entry.ready_at,
-            "k": entry.key,
+            "s": entry.score,
+            "n": entry.rank,
             "g": field,
         },
         separators=(",", ":"),
@@ -127,5 +160,6 @@ def _decode(body: str) -> QueueEntry:
         machine=raw["m"],
         priority=float(raw["p"]),
         ready_at=float(raw["r"]),
-        key=float(raw["k"]),
+        score=float(raw["s"]),
+        rank=raw["n"],
     )

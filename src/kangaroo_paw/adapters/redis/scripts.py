@@ -2,12 +2,17 @@
 
 Keys (``p`` = the configured prefix):
 
-- ``p tasks:pending``                    ZSET  task id -> aging key (global pick order)
+- ``p tasks:pending``                    ZSET  rank -> score (global pick order)
 - ``p tasks:pending:<counter>:<machine>`` ZSET  the same, per (counter, machine or ``-``)
-- ``p tasks:entries``                    HASH  task id -> entry JSON (with its group)
+- ``p tasks:entries``                    HASH  task id -> entry JSON (with its group and rank)
 - ``p tasks:groups``                     HASH  group JSON ``[counter, machine]`` -> size
 - ``p tasks:group_keys``                 HASH  group JSON -> that group's ZSET key
 - ``p tasks:position``                   STRING the last notification id applied
+- ``p tasks:layout``                     STRING the key layout (``LAYOUT``)
+
+Pick order is the dispatch key ``(score, rank)``: members are the rank strings (which end with
+the task id), and Redis orders equal scores by comparing members byte by byte, exactly as
+Python compares the ASCII rank strings.
 
 Group ZSET keys are derived from the entries at run time, so the scripts suit a single Redis
 (or a cluster only with a hash tag in the prefix, e.g. ``{kp}:``).
@@ -15,8 +20,13 @@ Group ZSET keys are derived from the entries at run time, so the scripts suit a 
 
 from __future__ import annotations
 
+# 2: order-age-first (member = rank). A queue of another layout (1: member = task id, score =
+# the first version's aging key) is dropped by MIGRATE, position included, so the projector
+# rebuilds it from the log.
+LAYOUT = "2"
+
 # KEYS: pending, entries, groups, group_keys, position
-# ARGV: position, then ops: "R", task_id | "U", task_id, score, group_key, group_field, json
+# ARGV: position, then ops: "R", task_id | "U", task_id, score, member, group_key, field, json
 # Returns 1 when applied, 0 when skipped: a batch at or below a stored position > 0 is old
 # news (replayed, or from a slower projector). Position 0 (empty, or a rebuild in progress)
 # never skips, and the stored position only moves forward.
@@ -42,11 +52,11 @@ while i <= #ARGV do
   elseif op == 'U' then
     local score = ARGV[i + 2]
     local n = tonumber(score)
-    if not n or n ~= n or not ARGV[i + 5] then
+    if not n or n ~= n or not ARGV[i + 6] then
       return redis.error_reply('queue upsert needs a float score, not ' .. tostring(score))
     end
-    ops[#ops + 1] = {op, ARGV[i + 1], score, ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]}
-    i = i + 6
+    ops[#ops + 1] = {op, ARGV[i + 1], score, ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]}
+    i = i + 7
   else
     return redis.error_reply('unknown queue op ' .. tostring(op))
   end
@@ -58,10 +68,12 @@ local function detach(id)
     return
   end
   redis.call('HDEL', entries, id)
-  redis.call('ZREM', pending, id)
-  local field = cjson.decode(old)['g']
+  local decoded = cjson.decode(old)
+  local member = decoded['n'] or id
+  redis.call('ZREM', pending, member)
+  local field = decoded['g']
   local zkey = field and redis.call('HGET', group_keys, field)
-  if zkey and redis.call('ZREM', zkey, id) == 1 then
+  if zkey and redis.call('ZREM', zkey, member) == 1 then
     if redis.call('HINCRBY', groups, field, -1) <= 0 then
       redis.call('HDEL', groups, field)
       redis.call('HDEL', group_keys, field)
@@ -73,10 +85,10 @@ for _, op in ipairs(ops) do
   local id = op[2]
   detach(id)
   if op[1] == 'U' then
-    local score, zkey, field, body = op[3], op[4], op[5], op[6]
+    local score, member, zkey, field, body = op[3], op[4], op[5], op[6], op[7]
     redis.call('HSET', entries, id, body)
-    redis.call('ZADD', pending, score, id)
-    if redis.call('ZADD', zkey, score, id) == 1 then
+    redis.call('ZADD', pending, score, member)
+    if redis.call('ZADD', zkey, score, member) == 1 then
       redis.call('HINCRBY', groups, field, 1)
       redis.call('HSET', group_keys, field, zkey)
     end
@@ -107,4 +119,25 @@ for _, zkey in ipairs(redis.call('HVALS', KEYS[4])) do
   redis.call('DEL', zkey)
 end
 return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+"""
+
+# KEYS: pending, entries, groups, group_keys, position, layout.  ARGV: the current layout.
+# Drops a queue written in another layout (position included, so it is rebuilt from the log)
+# and records the layout; one script, so of two processes starting at once only one drops.
+# Returns 1 when it dropped something, 0 otherwise.
+MIGRATE = """
+local layout = redis.call('GET', KEYS[6])
+if layout == ARGV[1] then
+  return 0
+end
+local dropped = 0
+if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[5]) > 0 then
+  for _, zkey in ipairs(redis.call('HVALS', KEYS[4])) do
+    redis.call('DEL', zkey)
+  end
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  dropped = 1
+end
+redis.call('SET', KEYS[6], ARGV[1])
+return dropped
 """
