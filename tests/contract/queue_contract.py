@@ -32,8 +32,17 @@ ADHOC: GroupKey = ("adhoc", None)
 READY_AT = 1_767_268_800.0  # 2026-01-01T12:00:00Z
 
 
-def entry(group: GroupKey = GRILL, key: float = 0.0, priority: float = 10.0) -> QueueEntry:
-    return QueueEntry(uuid.uuid4(), group[0], group[1], priority, READY_AT, key)
+def entry(
+    group: GroupKey = GRILL, key: float = 0.0, priority: float = 10.0, rank: str = ""
+) -> QueueEntry:
+    """An entry with score ``key``; its rank is ``rank`` followed by the task id, as the
+    production ranks are (so equal ranks prefixes fall back to the task id)."""
+    task_id = uuid.uuid4()
+    return QueueEntry(task_id, group[0], group[1], priority, READY_AT, key, f"{rank}|{task_id}")
+
+
+def moved(old: QueueEntry, group: GroupKey, priority: float, score: float) -> QueueEntry:
+    return QueueEntry(old.task_id, group[0], group[1], priority, old.ready_at, score, old.rank)
 
 
 def ids(entries: list[QueueEntry]) -> list[uuid.UUID]:
@@ -41,8 +50,9 @@ def ids(entries: list[QueueEntry]) -> list[uuid.UUID]:
 
 
 class ReadyQueueContract:
-    """Ordering by key (ties by task id), per-group heads and sizes, idempotent batches,
-    a forward-only position, clear. Override ``make_queue`` or the ``queue`` fixture."""
+    """Ordering by (score, rank) with ranks compared byte by byte, per-group heads and sizes,
+    idempotent batches, a forward-only position, clear. Override ``make_queue`` or the
+    ``queue`` fixture."""
 
     def make_queue(self) -> ReadyQueue:
         raise NotImplementedError("a ReadyQueueContract subclass must provide a queue")
@@ -77,7 +87,7 @@ class ReadyQueueContract:
         assert queue.top(0) == []
         assert queue.top(100) == entries
 
-    def test_equal_keys_are_ordered_by_task_id(self, queue: ReadyQueue) -> None:
+    def test_equal_scores_are_ordered_by_rank(self, queue: ReadyQueue) -> None:
         tied = [entry(g, 1.0) for g in (GRILL, FRYER, ADHOC, GRILL)]
         queue.apply([Upsert(e) for e in tied], 1)
         expected = sorted(tied, key=lambda e: str(e.task_id))
@@ -85,18 +95,40 @@ class ReadyQueueContract:
         grill = [e for e in expected if e.group == GRILL]
         assert queue.head(GRILL, 10) == grill
 
+    def test_ranks_compare_byte_by_byte_before_the_task_id(self, queue: ReadyQueue) -> None:
+        # Bytes, not "natural" order: "9" (0x39) < "A" < "a" < "|" (0x7c). The rank is the
+        # tie-breaker of the dispatch key, so every adapter must agree on it.
+        ranks = ["0000|b", "0000|a", "00009", "0001", "A", "a"]
+        entries = [entry(GRILL, 2.5, rank=r) for r in ranks]
+        queue.apply([Upsert(e) for e in entries], 1)
+        expected = sorted(entries, key=lambda e: e.rank.encode())
+        assert queue.top(10) == expected
+        assert queue.head(GRILL, 10) == expected
+        by_prefix = {e.task_id: r for e, r in zip(entries, ranks, strict=True)}
+        got = [by_prefix[e.task_id] for e in queue.top(10)]
+        assert got == ["00009", "0000|a", "0000|b", "0001", "A", "a"]
+
+    def test_a_lower_score_wins_over_any_rank(self, queue: ReadyQueue) -> None:
+        late = entry(GRILL, 1_767_268_800.000001, rank="0")
+        early = entry(GRILL, 1_767_268_800.0, rank="z")
+        queue.apply([Upsert(late), Upsert(early)], 1)
+        assert queue.top(2) == [early, late]
+
     def test_entries_round_trip_exactly(self, queue: ReadyQueue) -> None:
         priority, aging = 16.1, 0.14
         ready_at = 1_764_390_000.123456
+        exact_id = uuid.uuid4()
         exact = QueueEntry(
-            uuid.uuid4(),
+            exact_id,
             "beverage",
             "blender-1",
             priority,
             ready_at,
             -(priority - aging * ready_at),
+            f"01764390000123456|{uuid.uuid4()}|9999884999|0999984000|{exact_id}",
         )
-        counter_only = QueueEntry(uuid.uuid4(), "adhoc", None, -3.5, ready_at, 1e-9)
+        other_id = uuid.uuid4()
+        counter_only = QueueEntry(other_id, "adhoc", None, -3.5, ready_at, 1e-9, str(other_id))
         queue.apply([Upsert(exact), Upsert(counter_only)], 1)
         assert queue.top(2) == [counter_only, exact]
         assert queue.head(exact.group, 1) == [exact]
@@ -128,17 +160,30 @@ class ReadyQueueContract:
         first = entry(GRILL, 5.0)
         other = entry(GRILL, 6.0)
         queue.apply([Upsert(first), Upsert(other)], 1)
-        moved = QueueEntry(first.task_id, "fryer", "fryer-1", 20.0, first.ready_at + 1, -1.0)
-        queue.apply([Upsert(moved)], 2)
+        there = moved(first, FRYER, 20.0, -1.0)
+        queue.apply([Upsert(there)], 2)
         assert queue.size() == 2
         assert queue.groups() == {GRILL: 1, FRYER: 1}
-        assert queue.top(5) == [moved, other]
+        assert queue.top(5) == [there, other]
         assert queue.head(GRILL, 5) == [other]
+
+    def test_upsert_changes_the_rank_in_place(self, queue: ReadyQueue) -> None:
+        a, b = entry(GRILL, 1.0, rank="5"), entry(GRILL, 1.0, rank="6")
+        queue.apply([Upsert(a), Upsert(b)], 1)
+        first = QueueEntry(
+            b.task_id, b.counter, b.machine, b.priority, b.ready_at, 1.0, f"1|{b.task_id}"
+        )
+        queue.apply([Upsert(first)], 2)
+        assert queue.top(5) == [first, a]
+        assert queue.head(GRILL, 5) == [first, a]
+        assert (queue.size(), queue.groups()) == (2, {GRILL: 2})
+        queue.apply([Remove(b.task_id)], 3)
+        assert queue.top(5) == [a]
 
     def test_upsert_changes_the_key_in_place(self, queue: ReadyQueue) -> None:
         a, b = entry(GRILL, 1.0), entry(GRILL, 2.0)
         queue.apply([Upsert(a), Upsert(b)], 1)
-        boosted = QueueEntry(b.task_id, b.counter, b.machine, b.priority + 10, b.ready_at, -8.0)
+        boosted = moved(b, b.group, b.priority + 10, -8.0)
         queue.apply([Upsert(boosted)], 2)
         assert queue.top(5) == [boosted, a]
         assert queue.head(GRILL, 5) == [boosted, a]
@@ -206,7 +251,7 @@ class ReadyQueueContract:
         queue.apply([Upsert(e) for e in entries], 1)
         queue.apply([Remove(e.task_id) for e in entries[::3]], 2)
         kept = [e for n, e in enumerate(entries) if n % 3]
-        expected = sorted(kept, key=lambda e: (e.key, str(e.task_id)))
+        expected = sorted(kept, key=lambda e: e.key)
         assert ids(queue.top(1000)) == ids(expected)
         assert queue.size() == len(kept)
         for group in groups:

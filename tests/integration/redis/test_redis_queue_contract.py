@@ -3,6 +3,7 @@ Lua batches, forward-only position, key layout)."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.redis
 def entry(
     counter: str = "griller", machine: str | None = "grill-1", key: float = 0.0
 ) -> QueueEntry:
-    return QueueEntry(uuid.uuid4(), counter, machine, 10.0, time.time(), key)
+    task_id = uuid.uuid4()
+    return QueueEntry(task_id, counter, machine, 10.0, time.time(), key, f"r|{task_id}")
 
 
 class TestRedisReadyQueue(ReadyQueueContract):
@@ -45,8 +47,8 @@ class TestRedisReadyQueue(ReadyQueueContract):
     def test_an_invalid_batch_writes_nothing(self, queue: RedisReadyQueue) -> None:
         a, b = entry(key=1), entry(key=2)
         queue.apply([Upsert(a)], 1)
-        good = ["R", str(a.task_id), "U", str(b.task_id), "2.0", "k", "f", "{}"]
-        bad = ["U", str(uuid.uuid4()), "nan", "k", "f", "{}"]
+        good = ["R", str(a.task_id), "U", str(b.task_id), "2.0", b.rank, "k", "f", "{}"]
+        bad = ["U", str(uuid.uuid4()), "nan", "m", "k", "f", "{}"]
         # Redis does not roll a failed script back, so the script checks the whole batch
         # before its first write: an invalid op leaves the queue and its position untouched.
         with pytest.raises(Exception, match="float score"):
@@ -58,11 +60,44 @@ class TestRedisReadyQueue(ReadyQueueContract):
         queue.apply([Upsert(a), Upsert(b)], 5)
         p = queue.prefix
         assert redis_client.zrange(f"{p}tasks:pending", 0, -1, withscores=True) == [
-            (str(a.task_id), -3.5),
-            (str(b.task_id), 2.0),
+            (a.rank, -3.5),
+            (b.rank, 2.0),
         ]
-        assert redis_client.zrange(f"{p}tasks:pending:griller:grill-1", 0, -1) == [str(a.task_id)]
-        assert redis_client.zrange(f"{p}tasks:pending:fryer:-", 0, -1) == [str(b.task_id)]
+        assert redis_client.zrange(f"{p}tasks:pending:griller:grill-1", 0, -1) == [a.rank]
+        assert redis_client.zrange(f"{p}tasks:pending:fryer:-", 0, -1) == [b.rank]
         assert redis_client.get(f"{p}tasks:position") == "5"
+        assert redis_client.get(f"{p}tasks:layout") == "2"
         queue.clear()
-        assert list(redis_client.scan_iter(match=f"{p}*")) == []
+        assert list(redis_client.scan_iter(match=f"{p}*")) == [f"{p}tasks:layout"]
+
+    def test_a_queue_of_the_first_layout_is_dropped_for_a_rebuild(
+        self, redis_client: Any, redis_prefix: str
+    ) -> None:
+        # What the first version left: members are task ids, scores the aging key, no layout.
+        p = redis_prefix
+        old_id = str(uuid.uuid4())
+        group = '["griller","grill-1"]'
+        body = json.dumps(
+            {"id": old_id, "c": "griller", "m": "grill-1", "p": 20.0, "r": 1.0, "k": -19.8,
+             "g": group}
+        )  # fmt: skip
+        redis_client.zadd(f"{p}tasks:pending", {old_id: -19.8})
+        redis_client.zadd(f"{p}tasks:pending:griller:grill-1", {old_id: -19.8})
+        redis_client.hset(f"{p}tasks:entries", old_id, body)
+        redis_client.hset(f"{p}tasks:groups", group, 1)
+        redis_client.hset(f"{p}tasks:group_keys", group, f"{p}tasks:pending:griller:grill-1")
+        redis_client.set(f"{p}tasks:position", 42)
+        queue = RedisReadyQueue(redis_client, redis_prefix)
+        try:
+            # Position 0: the projector replays the whole log into the new layout.
+            assert (queue.position(), queue.size(), queue.top(5), queue.groups()) == (0, 0, [], {})
+            assert redis_client.get(f"{p}tasks:layout") == "2"
+            fresh = entry(key=1.0)
+            queue.apply([Upsert(fresh)], 1)
+            assert queue.top(5) == [fresh]
+            # A second process starting later finds the new layout and keeps it.
+            again = RedisReadyQueue(redis_client, redis_prefix)
+            assert not again.migrate()
+            assert again.top(5) == [fresh]
+        finally:
+            queue.clear()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -9,10 +11,11 @@ from hypothesis import strategies as st
 from kangaroo_paw.domain.scoring import (
     Weights,
     aged_priority,
-    v1_queue_key,
+    dispatch_key,
     staff_score,
     updated_efficiency,
     utilization,
+    v1_queue_key,
 )
 
 AGING = 0.14
@@ -135,3 +138,53 @@ def test_older_task_overtakes_a_higher_base_priority_once_it_waited_long_enough(
     # At t=1100 the old one has earned 14 points: 24 > 20.
     assert aged_priority(10, 100, AGING) > aged_priority(20, 0, AGING)
     assert v1_queue_key(*old, AGING) < v1_queue_key(*new, AGING)
+
+
+# -- order-age-first (the production key) ----------------------------------------------------
+
+confirm_times = st.floats(1.7e9, 1.7e9 + 86_400, allow_nan=False).map(lambda t: round(t, 6))
+tails = st.floats(0.001, 8_000, allow_nan=False)
+credits = st.sampled_from([0.0, 180.0])
+
+
+@given(c1=confirm_times, c2=confirm_times, t1=tails, t2=tails, p1=priorities, p2=priorities)
+def test_an_older_order_goes_first_whatever_its_steps(
+    c1: float, c2: float, t1: float, t2: float, p1: float, p2: float
+) -> None:
+    """Without rush, the order's age decides: no step of a newer order overtakes an older
+    order's step, whatever their remaining paths or base priorities."""
+    assume(c1 != c2)
+    a = dispatch_key(c1, 0.0, uuid.uuid4(), t1, p1, uuid.uuid4())
+    b = dispatch_key(c2, 0.0, uuid.uuid4(), t2, p2, uuid.uuid4())
+    assert (a < b) == (c1 < c2)
+
+
+@given(c1=confirm_times, gap=st.floats(0.001, 179.0), r1=credits)
+def test_a_rush_counts_as_its_credit_of_age(c1: float, gap: float, r1: float) -> None:
+    """A rushed order confirmed ``gap`` < 180 s after a normal one goes first; the credit
+    does not carry it past an order older than the credit."""
+    normal = dispatch_key(c1, 0.0, uuid.uuid4(), 10, 0, uuid.uuid4())
+    rushed = dispatch_key(c1 + gap, 180.0, uuid.uuid4(), 10, 0, uuid.uuid4())
+    assert rushed < normal
+    much_older = dispatch_key(c1 - 180.001 + gap, r1, uuid.uuid4(), 10, 0, uuid.uuid4())
+    assert much_older < rushed
+
+
+def test_within_an_order_the_longest_remaining_path_goes_first() -> None:
+    order = uuid.uuid4()
+    fries = dispatch_key(1.7e9, 0, order, 125, 18, uuid.uuid4())
+    patty = dispatch_key(1.7e9, 0, order, 115, 20, uuid.uuid4())
+    bun = dispatch_key(1.7e9, 0, order, 60, 16, uuid.uuid4())
+    assert sorted([bun, patty, fries]) == [fries, patty, bun]
+    # base_priority only breaks a tie of remaining path: higher first.
+    high = dispatch_key(1.7e9, 0, order, 60, 30, uuid.uuid4())
+    assert high < bun
+
+
+def test_the_key_is_a_float_score_and_an_ascii_rank_ending_with_the_task_id() -> None:
+    task = uuid.UUID(int=7)
+    score, rank = dispatch_key(1_767_268_800.25, 180.0, uuid.UUID(int=1), 125.0, 18.0, task)
+    assert score == 1_767_268_800.25 - 180.0
+    assert rank.isascii()
+    assert rank.endswith(str(task))
+    assert rank.startswith("01767268800250000|00000000-0000-0000-0000-000000000001|")

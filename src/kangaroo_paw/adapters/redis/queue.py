@@ -45,6 +45,7 @@ class RedisReadyQueue(ReadyQueue):
             f"{prefix}tasks:groups",
             f"{prefix}tasks:group_keys",
             f"{prefix}tasks:position",
+            f"{prefix}tasks:members",
         ]
         self._apply = client.register_script(scripts.APPLY)
         self._head = client.register_script(scripts.HEAD)
@@ -131,7 +132,7 @@ class RedisReadyQueue(ReadyQueue):
         if limit <= 0:
             return []
         self.migrate()
-        bodies: list[str] = self._head(keys=[key, self._keys[1]], args=[int(limit)])
+        bodies: list[str] = self._head(keys=[key, self._keys[1], self._keys[5]], args=[int(limit)])
         return [_decode(body) for body in bodies]
 
 

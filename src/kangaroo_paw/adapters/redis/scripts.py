@@ -5,6 +5,7 @@ Keys (``p`` = the configured prefix):
 - ``p tasks:pending``                    ZSET  rank -> score (global pick order)
 - ``p tasks:pending:<counter>:<machine>`` ZSET  the same, per (counter, machine or ``-``)
 - ``p tasks:entries``                    HASH  task id -> entry JSON (with its group and rank)
+- ``p tasks:members``                    HASH  rank -> task id (what a ZRANGE returns -> entry)
 - ``p tasks:groups``                     HASH  group JSON ``[counter, machine]`` -> size
 - ``p tasks:group_keys``                 HASH  group JSON -> that group's ZSET key
 - ``p tasks:position``                   STRING the last notification id applied
@@ -25,13 +26,14 @@ from __future__ import annotations
 # rebuilds it from the log.
 LAYOUT = "2"
 
-# KEYS: pending, entries, groups, group_keys, position
+# KEYS: pending, entries, groups, group_keys, position, members
 # ARGV: position, then ops: "R", task_id | "U", task_id, score, member, group_key, field, json
 # Returns 1 when applied, 0 when skipped: a batch at or below a stored position > 0 is old
 # news (replayed, or from a slower projector). Position 0 (empty, or a rebuild in progress)
 # never skips, and the stored position only moves forward.
 APPLY = """
 local pending, entries, groups, group_keys, poskey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local members = KEYS[6]
 local position = tonumber(ARGV[1])
 if not position then
   return redis.error_reply('queue position must be a number')
@@ -70,6 +72,7 @@ local function detach(id)
   redis.call('HDEL', entries, id)
   local decoded = cjson.decode(old)
   local member = decoded['n'] or id
+  redis.call('HDEL', members, member)
   redis.call('ZREM', pending, member)
   local field = decoded['g']
   local zkey = field and redis.call('HGET', group_keys, field)
@@ -87,6 +90,7 @@ for _, op in ipairs(ops) do
   if op[1] == 'U' then
     local score, member, zkey, field, body = op[3], op[4], op[5], op[6], op[7]
     redis.call('HSET', entries, id, body)
+    redis.call('HSET', members, member, id)
     redis.call('ZADD', pending, score, member)
     if redis.call('ZADD', zkey, score, member) == 1 then
       redis.call('HINCRBY', groups, field, 1)
@@ -100,12 +104,14 @@ end
 return 1
 """
 
-# KEYS: a ZSET, entries.  ARGV: limit.  Returns the entry JSON of the first ``limit`` members.
+# KEYS: a ZSET, entries, members.  ARGV: limit.  Returns the entry JSON of the first
+# ``limit`` members.
 HEAD = """
-local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local ranks = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 local out = {}
-for _, id in ipairs(ids) do
-  local body = redis.call('HGET', KEYS[2], id)
+for _, rank in ipairs(ranks) do
+  local id = redis.call('HGET', KEYS[3], rank)
+  local body = id and redis.call('HGET', KEYS[2], id)
   if body then
     out[#out + 1] = body
   end
@@ -113,20 +119,21 @@ end
 return out
 """
 
-# KEYS: pending, entries, groups, group_keys, position.  Drops everything (before a rebuild).
+# KEYS: pending, entries, groups, group_keys, position, members.  Drops everything (before
+# a rebuild).
 CLEAR = """
 for _, zkey in ipairs(redis.call('HVALS', KEYS[4])) do
   redis.call('DEL', zkey)
 end
-return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 """
 
-# KEYS: pending, entries, groups, group_keys, position, layout.  ARGV: the current layout.
+# KEYS: pending, entries, groups, group_keys, position, members, layout.  ARGV: the layout.
 # Drops a queue written in another layout (position included, so it is rebuilt from the log)
 # and records the layout; one script, so of two processes starting at once only one drops.
 # Returns 1 when it dropped something, 0 otherwise.
 MIGRATE = """
-local layout = redis.call('GET', KEYS[6])
+local layout = redis.call('GET', KEYS[7])
 if layout == ARGV[1] then
   return 0
 end
@@ -135,9 +142,9 @@ if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[5]) > 0 then
   for _, zkey in ipairs(redis.call('HVALS', KEYS[4])) do
     redis.call('DEL', zkey)
   end
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
   dropped = 1
 end
-redis.call('SET', KEYS[6], ARGV[1])
+redis.call('SET', KEYS[7], ARGV[1])
 return dropped
 """
