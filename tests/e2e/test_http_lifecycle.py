@@ -28,7 +28,10 @@ def test_burger_combo_lifecycle(client: KitchenClient) -> None:
         assert t["requeue_count"] == 0
 
     queue = client.get("/api/v1/queue").json()["tasks"]
-    assert [q["step_no"] for q in queue] == [1, 3, 2]  # base priority 20, 18, 16
+    # Longest remaining path first: fries 90+35, patty 80+35, bun 25+35.
+    assert [q["step_no"] for q in queue] == [3, 1, 2]
+    assert [q["tail_secs"] for q in queue] == [125, 115, 60]
+    assert all(q["dispatch_age_secs"] >= 0 for q in queue)
     assert all(q["aged_priority"] >= q["base_priority"] for q in queue)
 
     run = client.run_once()

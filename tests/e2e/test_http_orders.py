@@ -119,3 +119,70 @@ def test_list_tasks_by_status_counter_and_cook(client: KitchenClient) -> None:
     assert all(t["assigned_staff"] == "Asha" for t in mine)
     everything = client.get("/api/v1/tasks").json()["tasks"]
     assert len(everything) == 6
+
+
+# -- promise, quote and rush ---------------------------------------------------------------------
+
+
+def test_confirm_returns_a_promise_that_a_quote_gave_first(client: KitchenClient) -> None:
+    client.confirm({"burger_combo": 2}, "busy-1")
+    body = {"external_order_id": "quoted", "items": {"burger_combo": 1, "cold_coffee": 1}}
+    head = client.log_head()
+    quote = client.post("/api/v1/orders/quote", json=body)
+    assert quote.status_code == 200
+    assert client.log_head() == head  # a quote writes nothing
+    promise = quote.json()
+    order = client.post(ORDER, json=body).json()
+    assert order["promised_secs"] == promise["promised_secs"]
+    assert order["promised_ready_at"] == promise["promised_ready_at"]
+    assert order["promised_secs"] >= 125  # the burger's critical path (fries + assemble)
+    assert order["late"] is False
+    assert client.order(order["order_id"])["promised_ready_at"] == order["promised_ready_at"]
+
+
+def test_an_open_order_past_its_promise_is_late(client: KitchenClient) -> None:
+    order = client.confirm({"dip_cup": 1}, "slow")
+    client.advance(order["promised_secs"] + 1)
+    assert client.order(order["order_id"])["late"] is True
+
+
+def test_quote_validates_like_confirm_and_writes_nothing(client: KitchenClient) -> None:
+    head = client.log_head()
+    assert_error(client.post("/api/v1/orders/quote", json={"items": {"nope": 1}}), 422)
+    assert_error(client.post("/api/v1/orders/quote", json={"items": {"dip_cup": 0}}), 422)
+    assert_error(
+        client.post("/api/v1/orders/quote", json={"items": {"dip_cup": 1}, "x": 1}),
+        400,
+        "invalid_request",
+    )
+    assert client.log_head() == head
+
+
+def test_rush_and_unrush_an_open_order(client: KitchenClient) -> None:
+    order = client.confirm({"burger_combo": 1}, "to-rush")
+    path = f"/api/v1/orders/{order['order_id']}/rush"
+    rushed = client.post(path, json={"rush": True})
+    assert rushed.status_code == 200
+    assert rushed.json()["priority"] == "rush"
+    assert rushed.json()["rush_credit_secs"] == 180
+    assert {t["rush_credit_secs"] for t in rushed.json()["tasks"]} == {180}
+    back = client.post(path, json={"rush": False}).json()
+    assert (back["priority"], back["rush_credit_secs"]) == ("normal", 0)
+
+
+def test_rush_errors(client: KitchenClient) -> None:
+    order = client.confirm({"dip_cup": 1}, "rush-errors")
+    path = f"/api/v1/orders/{order['order_id']}/rush"
+    head = client.log_head()
+    assert_error(client.post(path), 400, "invalid_request")  # the body says which way
+    assert_error(client.post(path, json={"rush": "yes"}), 400, "invalid_request")
+    assert_error(
+        client.post(
+            "/api/v1/orders/00000000-0000-0000-0000-000000000000/rush", json={"rush": True}
+        ),
+        404,
+        "not_found",
+    )
+    assert client.log_head() == head
+    client.post(f"/api/v1/orders/{order['order_id']}/cancel")
+    assert_error(client.post(path, json={"rush": True}), 409, "invalid_state")
