@@ -40,7 +40,8 @@ def test_core_suite_on_tiny_sizes() -> None:
     _check_metrics(result)
     names = " ".join(m["name"] for m in result["metrics"])
     for expected in ("confirm popo", "confirm sqlite", "allocation pass", "start_task",
-                     "complete_task", "with snapshots", "no snapshots"):  # fmt: skip
+                     "complete_task", "with snapshots", "no snapshots",
+                     "quote with 100 open orders"):  # fmt: skip
         assert expected in names
     growth = result["tables"]["One allocation pass against the ready-queue size"]
     assert len(growth["rows"]) == 2
