@@ -36,6 +36,7 @@ class Settings:
     rush_boost: float = 25.0
     rush_credit_secs: float = 180.0
     promise_reaction_secs: float = 5.0
+    promise_on_confirm: bool = True
     weight_load: float = 1.2
     weight_util: float = 0.9
     weight_eff: float = 1.1

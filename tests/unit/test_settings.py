@@ -36,12 +36,32 @@ def test_values_are_parsed_by_type() -> None:
         ("KP_SEED_DEMO", "maybe"),
         ("KP_MAX_QTY_PER_LINE", "0"),
         ("KP_AGING_FACTOR", "-1"),
+        ("KP_RUSH_CREDIT_SECS", "-5"),
+        ("KP_RUSH_CREDIT_SECS", "100000"),
+        ("KP_PROMISE_REACTION_SECS", "-1"),
+        ("KP_PROMISE_ON_CONFIRM", "sometimes"),
         ("KP_LOG_FORMAT", "xml"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_scheduling_settings_reach_the_policy() -> None:
+    from kangaroo_paw.entrypoints.bootstrap import policy_from
+
+    s = Settings.from_env(
+        {
+            "KP_RUSH_CREDIT_SECS": "300",
+            "KP_PROMISE_REACTION_SECS": "8",
+            "KP_PROMISE_ON_CONFIRM": "false",
+        }
+    )
+    policy = policy_from(s)
+    assert (policy.rush_credit_secs, policy.promise_reaction_secs) == (300, 8)
+    assert policy.promise_on_confirm is False
+    assert Settings.from_env({}).rush_credit_secs == 180
 
 
 def test_overrides_win_over_the_environment() -> None:

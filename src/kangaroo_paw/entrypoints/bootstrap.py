@@ -30,6 +30,7 @@ def policy_from(settings: Settings) -> Policy:
         rush_boost=settings.rush_boost,
         rush_credit_secs=settings.rush_credit_secs,
         promise_reaction_secs=settings.promise_reaction_secs,
+        promise_on_confirm=settings.promise_on_confirm,
         weights=Weights(settings.weight_load, settings.weight_util, settings.weight_eff),
         efficiency_min=settings.efficiency_min,
         efficiency_max=settings.efficiency_max,
