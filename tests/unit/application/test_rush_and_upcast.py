@@ -147,3 +147,11 @@ def test_an_order_snapshot_of_the_first_version_is_upcast() -> None:
         "promised_ready_at": None,
         "confirmed_priority": "normal",
     }
+
+
+def test_without_the_promise_an_order_has_none_and_is_never_late(tmp_path: Path) -> None:
+    kp = build_harness("popo", tmp_path, promise_on_confirm=False)
+    order = kp.confirm({"dip_cup": 1}, "no-promise")
+    assert (order.promised_ready_at, order.promised_secs, order.late) == (None, None, False)
+    kp.clock.advance(10_000)
+    assert kp.order(order.order_id).late is False
