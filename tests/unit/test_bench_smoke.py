@@ -52,14 +52,15 @@ def test_sim_suite_on_tiny_sizes() -> None:
     result = harness.run_suite("sim", TINY)
     assert result["status"] == "ok", result.get("traceback")
     _check_metrics(result)
-    assert {r["policy"] for r in result["policies"]} == {"ours", "original", "fifo"}
+    policies = {"ours", "v1", "original", "fifo", "srpt", "lst"}
+    assert {r["policy"] for r in result["policies"]} == policies
     assert {r["load"] for r in result["policies"]} == {0.5, 0.7, 0.9}
     for row in result["policies"]:
         assert len(row["workloads"]) == 1  # one seed, one workload per row
     optimum = result["optimum"]
     if "skipped" not in optimum:
         assert len(optimum["batches"]) == 2
-        assert set(optimum["summary"]) == {"ours", "original", "fifo"}
+        assert set(optimum["summary"]) == policies
         for batch in optimum["batches"]:
             assert all(r >= 1.0 - 1e-9 for r in batch["ratios"].values())
     json.dumps(result)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kangaroo_paw.adapters.simulation import POLICIES
 from kangaroo_paw.entrypoints.cli import main
 
 
@@ -23,7 +24,7 @@ def test_simulate_compares_policies_and_writes_json(
     assert "ticket p90" in printed
     assert "original" in printed
     data = json.loads(out.read_text())
-    assert [r["policy"] for r in data["runs"]] == ["ours", "original", "fifo"]
+    assert [r["policy"] for r in data["runs"]] == list(POLICIES)
     assert len({r["workload_digest"] for r in data["runs"]}) == 1
     assert data["config"]["minutes"] == 8
 

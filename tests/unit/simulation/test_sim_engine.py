@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from kangaroo_paw.adapters.simulation import SimConfig, Simulation, demo_scenario
+from kangaroo_paw.adapters.simulation import POLICIES, SimConfig, Simulation, demo_scenario
 from kangaroo_paw.adapters.simulation.study import same_arrivals
 from kangaroo_paw.domain.order import OrderStatus
 from kangaroo_paw.domain.task import TaskStatus
@@ -62,7 +62,7 @@ def test_with_exact_durations_no_ticket_beats_the_estimate_bound() -> None:
 
 def test_policies_run_on_identical_arrivals() -> None:
     reports = same_arrivals(demo_scenario(), replace(SHORT, minutes=15, load=0.8))
-    assert [r.policy for r in reports] == ["ours", "original", "fifo"]
+    assert [r.policy for r in reports] == list(POLICIES)
     assert len({r.workload_digest for r in reports}) == 1
     assert len({r.orders_arrived for r in reports}) == 1
     assert all(r.orders_unfinished == 0 for r in reports)
@@ -104,3 +104,24 @@ def test_the_report_is_consistent() -> None:
     for use in report.utilization.values():
         assert 0.0 <= use.busy <= use.held <= 1.0
     assert report.to_dict()["orders_unfinished"] == 0
+
+
+def test_ours_records_a_promise_per_order_and_other_policies_none() -> None:
+    reports = same_arrivals(demo_scenario(), replace(SHORT, minutes=10), ("ours", "fifo"))
+    ours, fifo = reports
+    assert ours.promise.n == ours.orders_completed > 0
+    assert all(t.promised_secs is not None and t.promised_secs > 0 for t in ours.tickets)
+    assert 0.0 <= ours.promise.error_p50 <= ours.promise.error_p90
+    assert 0.0 <= ours.promise.late_share <= 1.0
+    # The promise forecasts the production key's schedule: not made under another policy.
+    assert fifo.promise.n == 0
+    assert all(t.promised_secs is None for t in fifo.tickets)
+
+
+def test_a_kitchen_that_promises_nothing_reports_no_accuracy() -> None:
+    from kangaroo_paw.application.policy import Policy
+
+    sim = Simulation(demo_scenario(), SHORT, Policy(promise_on_confirm=False))
+    report = sim.run()
+    assert report.promise.n == 0
+    assert report.to_dict()["promise"]["n"] == 0

@@ -8,6 +8,7 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -18,6 +19,7 @@ from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
 from kangaroo_paw.adapters.simulation.capacity import LoadProfile, load_profile
 from kangaroo_paw.adapters.simulation.config import SIM_EPOCH, Progress, SimConfig
 from kangaroo_paw.adapters.simulation.metrics import Observer
+from kangaroo_paw.adapters.simulation.orderbook import OrderBook
 from kangaroo_paw.adapters.simulation.policies import SimPolicy, policy
 from kangaroo_paw.adapters.simulation.report import SimReport
 from kangaroo_paw.adapters.simulation.results import build_report
@@ -59,7 +61,6 @@ class Simulation:
     ) -> None:
         self.scenario = scenario
         self.config = config
-        self.policy: SimPolicy = policy(config.policy)
         self.profile: LoadProfile = load_profile(scenario, config.reaction_mean_secs)
         self.rate_per_sec = self._rate()
         self.window = config.minutes * 60
@@ -69,14 +70,21 @@ class Simulation:
         self.clock = ManualClock(SIM_EPOCH)
         self.now = 0.0
         self.queue = InMemoryReadyQueue()
+        kitchen_policy = kitchen_policy or Policy()
+        if config.policy != "ours":
+            # The promise forecasts the production key's schedule: under another policy it
+            # would measure the wrong thing, and each forecast costs a forward simulation.
+            kitchen_policy = replace(kitchen_policy, promise_on_confirm=False)
         self.kitchen = Kitchen(
-            policy=kitchen_policy or Policy(),
+            policy=kitchen_policy,
             clock=self.clock,
             queue=self.queue,
             read_model=InMemoryReadModel(),
             env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
         )
         seed_kitchen(self.kitchen, scenario)
+        self.book = OrderBook(lambda: self.now)
+        self.policy: SimPolicy = policy(config.policy, self.book, self.kitchen.policy.aging_factor)
         self._heap: list[tuple[float, int, str, Any]] = []
         self._seq = itertools.count()
         self.scheduler = SimulatedScheduler(self._push_at)
@@ -88,6 +96,8 @@ class Simulation:
         self.follower.add_sink("reactions", lambda: self._reacted, self._react)
         self.observer.position = self._reacted
         self.follower.add_sink("observer", lambda: self.observer.position, self.observer.handle)
+        self.book.position = self._reacted
+        self.follower.add_sink("orders", lambda: self.book.position, self.book.handle)
         self.follower.catch_up()
         self.staff_ids = {c.name: ids.staff_id(c.name) for c in scenario.cooks}
         self.on_break: set[str] = set()
@@ -95,6 +105,7 @@ class Simulation:
         self.deferred: dict[str, list[tuple[UUID, int]]] = defaultdict(list)
         self.current: dict[UUID, int] = {}  # task → assignment number the cook holds
         self.bounds: dict[UUID, float] = {}
+        self.promises: dict[UUID, float | None] = {}  # order → promised ticket secs
         self.open_orders: set[UUID] = set()
         self.passes = 0
         self.timeline: list[tuple[float, int, int]] = []
@@ -193,6 +204,7 @@ class Simulation:
         order, _ = self.kitchen.confirm_order(arrival.items, arrival.external_id, arrival.priority)
         self.open_orders.add(order.order_id)
         self.bounds[order.order_id] = self.scenario.critical_path_secs(arrival.items)
+        self.promises[order.order_id] = order.promised_secs
 
     def _start(self, payload: tuple[UUID, int, str]) -> None:
         task_id, assignment_no, staff = payload

@@ -1,22 +1,34 @@
 """Allocation policies the simulator compares, as ``Planner`` plug-ins for Kitchen.allocate.
 
-- ``ours``: the kitchen's own pass (per-(counter, machine) group heads, no head-of-line
-  blocking); one pass places everything placeable.
-- ``original``: the older system's pass: pop the top 20 ready tasks by aged priority across
-  the whole queue, try each once in that order, leave the failures queued. Tasks behind 20
+- ``ours``: the kitchen's own pass (order-age-first key, per-(counter, machine) group heads,
+  no head-of-line blocking); one pass places everything placeable.
+- ``v1``: the first version's key, ``-(priority - aging * ready_at)`` (per-step base priority
+  plus rush and requeue boosts, aged from the task's own ready time), in the same
+  group-skipping pass: what ``ours`` was before order-age-first.
+- ``original``: the older system's pass: the top 20 ready tasks by the v1 aged priority across
+  the whole queue, each tried once in that order, the failures left queued. Tasks behind 20
   blocked ones wait even when their resources are idle (head-of-line blocking). Passes
   repeat while they place something (as ``allocate_now`` does), so the only handicap
   modelled is the 20-entry window, not a slower trigger.
-- ``fifo``: ready-time order, priorities ignored, first fit (a blocked task does not stop the
-  ones behind it).
+- ``fifo``: ready-time order, priorities ignored, the same group-skipping pass.
+- ``srpt``: shortest remaining critical path of the task's order first (estimates, less what
+  started tasks already ran), ties by order age, then the task's longer remaining path.
+- ``lst``: least slack first: latest start time = order confirm time + the order's critical
+  path - the task's remaining path; ties by order age.
+
+Rush is ignored by fifo, srpt and lst (they are dispatch baselines, not production rules).
+Every re-sorting policy reads the whole queue each pass: the simulated queue is small.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
+from kangaroo_paw.adapters.simulation.orderbook import OrderBook
+from kangaroo_paw.application.policy import Policy
 from kangaroo_paw.application.tasks import Planner
 from kangaroo_paw.domain.allocation import (
     COUNTER_FULL,
@@ -30,10 +42,14 @@ from kangaroo_paw.domain.allocation import (
     pick_cook,
     plan_pass,
 )
-from kangaroo_paw.domain.scoring import Weights
-from kangaroo_paw.ports.queue import ReadyQueue
+from kangaroo_paw.domain.scoring import Weights, v1_queue_key
+from kangaroo_paw.ports.queue import QueueEntry, ReadyQueue
 
-POLICIES = ("ours", "original", "fifo")
+POLICIES = ("ours", "v1", "original", "fifo", "srpt", "lst")
+V1_AGING_FACTOR = Policy().aging_factor
+
+# A policy's own order of ready tasks: ascending is pick first.
+EntryKey = Callable[[QueueEntry], tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +62,51 @@ class SimPolicy:
     complete_pass: bool
 
 
-class TopNPlanner:
-    """The original pass: the global top ``batch`` by aged priority, each tried once."""
+def v1_key(aging_factor: float = V1_AGING_FACTOR) -> EntryKey:
+    """The first version's aged-priority key."""
+    return lambda e: (v1_queue_key(e.priority, e.ready_at, aging_factor),)
 
-    def __init__(self, batch: int = 20) -> None:
+
+class SortedPlanner:
+    """Our group-skipping pass (``plan_pass``) over the ready queue re-sorted by ``key``."""
+
+    def __init__(self, key: EntryKey) -> None:
+        self.key = key
+
+    def __call__(
+        self,
+        queue: ReadyQueue,
+        free: Mapping[str, int],
+        cooks: Sequence[CookState],
+        weights: Weights,
+        is_ready: Callable[[UUID], bool],
+    ) -> PassPlan:
+        sizes = queue.groups()
+        ordered = sorted(queue.top(queue.size()), key=lambda e: (*self.key(e), str(e.task_id)))
+        room = {g: max(1, _placeable(g, free, cooks)) for g in sizes}
+        groups: dict[GroupKey, list[Candidate]] = {g: [] for g in sizes}
+        for rank, entry in enumerate(ordered):
+            chosen = groups[entry.group]
+            # Only the first ``room`` ready entries of a group can be placed this pass.
+            if len(chosen) < room[entry.group] and is_ready(entry.task_id):
+                # The rank across the whole queue is the key: plan_pass compares groups by it.
+                key = (float(rank), str(entry.task_id))
+                chosen.append(Candidate(entry.task_id, entry.counter, entry.machine, key))
+        return plan_pass(groups, free, cooks, weights, sizes)
+
+
+def _placeable(group: GroupKey, free: Mapping[str, int], cooks: Sequence[CookState]) -> int:
+    counter, machine = group
+    slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
+    return min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
+
+
+class TopNPlanner:
+    """The original pass: the global top ``batch`` by the v1 aged priority, each tried once."""
+
+    def __init__(self, batch: int = 20, aging_factor: float = V1_AGING_FACTOR) -> None:
         self.batch = batch
+        self.key = v1_key(aging_factor)
 
     def __call__(
         self,
@@ -62,7 +118,9 @@ class TopNPlanner:
     ) -> PassPlan:
         left = dict(free)
         plan = PassPlan()
-        for entry in queue.top(self.batch):
+        # The queue is kept in the new order: the v1 top needs the whole queue re-sorted.
+        ordered = sorted(queue.top(queue.size()), key=lambda e: (*self.key(e), str(e.task_id)))
+        for entry in ordered[: self.batch]:
             if not is_ready(entry.task_id):
                 continue
             counter, machine = entry.group
@@ -86,42 +144,45 @@ class TopNPlanner:
         return plan
 
 
-class FifoPlanner:
-    """First come, first served by ready time; the same group-skipping pass as ours."""
-
-    def __call__(
-        self,
-        queue: ReadyQueue,
-        free: Mapping[str, int],
-        cooks: Sequence[CookState],
-        weights: Weights,
-        is_ready: Callable[[UUID], bool],
-    ) -> PassPlan:
-        sizes = queue.groups()
-        groups: dict[GroupKey, list[Candidate]] = {}
-        for gkey, size in sizes.items():
-            counter, machine = gkey
-            slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
-            bound = min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
-            # The queue keeps aged-priority order; FIFO needs the whole group re-sorted, but
-            # only the first ``bound`` ready entries can be placed this pass.
-            entries = sorted(queue.head(gkey, size), key=lambda e: (e.ready_at, str(e.task_id)))
-            chosen: list[Candidate] = []
-            for e in entries:
-                if len(chosen) >= max(1, bound):
-                    break
-                if is_ready(e.task_id):
-                    chosen.append(Candidate(e.task_id, counter, machine, e.ready_at))
-            groups[gkey] = chosen
-        return plan_pass(groups, free, cooks, weights, sizes)
+def fifo_key(entry: QueueEntry) -> tuple[Any, ...]:
+    return (entry.ready_at,)
 
 
-def policy(name: str) -> SimPolicy:
-    """The policy called ``name`` (one of ``POLICIES``)."""
+def srpt_key(book: OrderBook) -> EntryKey:
+    """Shortest remaining order path first, then the older order, then the longer branch."""
+
+    def key(entry: QueueEntry) -> tuple[Any, ...]:
+        task = book.tasks[entry.task_id]
+        order = book.orders[task.order_id]
+        return (book.remaining_secs(task.order_id), order.confirmed_at, -task.tail_secs)
+
+    return key
+
+
+def lst_key(book: OrderBook) -> EntryKey:
+    """Latest start time first (least slack), then the older order."""
+
+    def key(entry: QueueEntry) -> tuple[Any, ...]:
+        return (book.latest_start(entry.task_id), book.order_of(entry.task_id).confirmed_at)
+
+    return key
+
+
+def policy(
+    name: str, book: OrderBook | None = None, aging_factor: float = V1_AGING_FACTOR
+) -> SimPolicy:
+    """The policy called ``name`` (one of ``POLICIES``); srpt and lst read ``book``."""
     if name == "ours":
         return SimPolicy(name, None, complete_pass=True)
+    if name == "v1":
+        return SimPolicy(name, SortedPlanner(v1_key(aging_factor)), complete_pass=True)
     if name == "original":
-        return SimPolicy(name, TopNPlanner(20), complete_pass=False)
+        return SimPolicy(name, TopNPlanner(20, aging_factor), complete_pass=False)
     if name == "fifo":
-        return SimPolicy(name, FifoPlanner(), complete_pass=True)
+        return SimPolicy(name, SortedPlanner(fifo_key), complete_pass=True)
+    if name in ("srpt", "lst"):
+        if book is None:
+            raise ValueError(f"policy {name!r} needs the order book")
+        key = srpt_key(book) if name == "srpt" else lst_key(book)
+        return SimPolicy(name, SortedPlanner(key), complete_pass=True)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}")

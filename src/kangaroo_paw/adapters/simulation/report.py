@@ -1,5 +1,5 @@
-"""The figures of one simulated service: ticket times against their lower bound, queue waits,
-utilization, throughput and requeues; plain data, ready for JSON."""
+"""The figures of one simulated service: ticket times against their lower bounds, promise
+accuracy, queue waits, utilization, throughput and requeues; plain data, ready for JSON."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from kangaroo_paw.domain.forecast import ForecastParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +49,82 @@ def summarize(values: Iterable[float]) -> Summary:
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
-    """One completed order (seconds): when, how long from confirm, and its two lower bounds:
-    the critical path of estimates and the critical path of the actual durations."""
+    """One completed order (seconds): when, how long from confirm, its two lower bounds (the
+    critical path of estimates and the critical path of the actual durations) and the ticket
+    time promised at confirm (None: no promise)."""
 
     completed_at: float
     secs: float
     bound: float
     realized_bound: float
+    promised_secs: float | None = None
+
+
+LATE_GRACE_SECS = 60.0  # a ticket counts as late when ready after its promise plus this
+HORIZON_SECS = ForecastParams().horizon_secs  # the promise when the forecast sees no end
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseAccuracy:
+    """How the promises held, over the completed orders that had one: the relative error
+    |actual - promised| / actual at p50 and p90, the share of orders ready later than promised
+    + ``LATE_GRACE_SECS``, the mean signed error (actual - promised) / actual, and the share of
+    promises at the forecast's horizon (work it saw no way to finish: a machine down, the only
+    cook for a step on a break of unknown end) with the p90 error of the others."""
+
+    n: int = 0
+    error_p50: float = math.nan
+    error_p90: float = math.nan
+    late_share: float = math.nan
+    bias_mean: float = math.nan
+    at_horizon_share: float = math.nan
+    error_p90_below_horizon: float = math.nan
+
+
+def promise_accuracy(
+    tickets: Iterable[Ticket], horizon_secs: float = HORIZON_SECS
+) -> PromiseAccuracy:
+    pairs = [(t.secs, t.promised_secs) for t in tickets if t.promised_secs is not None]
+    pairs = [(actual, promised) for actual, promised in pairs if actual > 0]
+    if not pairs:
+        return PromiseAccuracy()
+    errors = sorted(abs(actual - promised) / actual for actual, promised in pairs)
+    below = sorted(
+        abs(actual - promised) / actual for actual, promised in pairs if promised < horizon_secs
+    )
+    late = sum(1 for actual, promised in pairs if actual > promised + LATE_GRACE_SECS)
+    return PromiseAccuracy(
+        n=len(pairs),
+        error_p50=percentile(errors, 0.5),
+        error_p90=percentile(errors, 0.9),
+        late_share=late / len(pairs),
+        bias_mean=sum((actual - promised) / actual for actual, promised in pairs) / len(pairs),
+        at_horizon_share=1 - len(below) / len(pairs),
+        error_p90_below_horizon=percentile(below, 0.9) if below else math.nan,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityBound:
+    """The capacity-aware bound on one run's tickets (``lpbound``): totals over ``orders``
+    (seconds) and what the LP cost."""
+
+    orders: int
+    total: float  # lower bound on the sum of ticket times (the LP, or the paths if no LP)
+    path_total: float  # sum of the per-order path bounds
+    optimal: bool  # False: no LP was solved to optimality, ``total`` is the path bound
+    slots: int = 0
+    variables: int = 0
+    rounds: int = 0
+    wall_secs: float = 0.0
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.orders if self.orders else math.nan
+
+    @property
+    def path_mean(self) -> float:
+        return self.path_total / self.orders if self.orders else math.nan
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +165,9 @@ class SimReport:
     throughput_per_min: float
     makespan_secs: float
     utilization: dict[str, ResourceUse]
+    promise: PromiseAccuracy = field(default_factory=PromiseAccuracy)
+    capacity_bound: CapacityBound | None = None  # set by the study (one LP per workload)
+    ticket_to_capacity_bound: float = math.nan
     wall_secs: float = 0.0
     timeline: list[tuple[float, int, int]] = field(default_factory=list)
     tickets: list[Ticket] = field(default_factory=list)

@@ -9,6 +9,7 @@ from kangaroo_paw.adapters.simulation.report import (
     ResourceUse,
     SimReport,
     Ticket,
+    promise_accuracy,
     ratio,
     summarize,
 )
@@ -28,6 +29,19 @@ def build_report(sim: Simulation, wall_secs: float) -> SimReport:
     ticket = summarize(tickets.values())
     bound = summarize(bounds)
     in_window = sum(1 for t in completed.values() if t <= window)
+    ordered = sorted(
+        (
+            Ticket(
+                round(completed[o], 3),
+                round(tickets[o], 3),
+                sim.bounds[o],
+                realized[o],
+                sim.promises.get(o),
+            )
+            for o in tickets
+        ),
+        key=lambda t: (t.completed_at, t.secs),
+    )
     return SimReport(
         scenario=sim.scenario.name,
         policy=sim.policy.name,
@@ -51,15 +65,10 @@ def build_report(sim: Simulation, wall_secs: float) -> SimReport:
         throughput_per_min=ratio(in_window, window / 60),
         makespan_secs=max(completed.values(), default=0.0),
         utilization=_utilization(sim),
+        promise=promise_accuracy(ordered),
         wall_secs=wall_secs,
         timeline=list(sim.timeline),
-        tickets=sorted(
-            (
-                Ticket(round(completed[o], 3), round(tickets[o], 3), sim.bounds[o], realized[o])
-                for o in tickets
-            ),
-            key=lambda t: (t.completed_at, t.secs),
-        ),
+        tickets=ordered,
     )
 
 

@@ -1,14 +1,19 @@
-"""Experiments over many runs: policies compared on identical arrivals at several loads, and
-policies against the CP-SAT optimum on small batches."""
+"""Experiments over many runs: policies compared on identical arrivals at several loads (with
+their lower bounds and promise accuracy), and policies against the CP-SAT optimum on small
+batches."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, replace
 from typing import Any
+from uuid import UUID
 
+from kangaroo_paw.adapters.simulation.bounds import bound_instance
 from kangaroo_paw.adapters.simulation.engine import SimConfig, Simulation
+from kangaroo_paw.adapters.simulation.lpbound import capacity_bound
 from kangaroo_paw.adapters.simulation.optimum import (
     critical_path_total,
     policy_total,
@@ -16,7 +21,13 @@ from kangaroo_paw.adapters.simulation.optimum import (
     solve_batch,
 )
 from kangaroo_paw.adapters.simulation.policies import POLICIES
-from kangaroo_paw.adapters.simulation.report import SimReport, ratio, summarize
+from kangaroo_paw.adapters.simulation.report import (
+    CapacityBound,
+    SimReport,
+    promise_accuracy,
+    ratio,
+    summarize,
+)
 from kangaroo_paw.adapters.simulation.scenario import Scenario
 from kangaroo_paw.application.policy import Policy
 
@@ -28,14 +39,28 @@ def same_arrivals(
     config: SimConfig,
     policies: Sequence[str] = POLICIES,
     kitchen_policy: Policy | None = None,
+    capacity: bool = False,
 ) -> list[SimReport]:
-    """Run every policy on one workload (same arrivals, breaks, failures, durations)."""
+    """Run every policy on one workload (same arrivals, breaks, failures, durations);
+    ``capacity`` also solves the capacity bound of the workload (needs OR-Tools)."""
     first = Simulation(scenario, replace(config, policy=policies[0]), kitchen_policy)
     workload = first.workload
     reports = [first.run()]
+    done = [frozenset(first.observer.completed_at)]
+    # Tasks, durations and delays are the same under every policy: one instance serves all.
+    instance = bound_instance(first) if capacity else None
     for name in policies[1:]:
         sim = Simulation(scenario, replace(config, policy=name), kitchen_policy, workload)
         reports.append(sim.run())
+        done.append(frozenset(sim.observer.completed_at))
+    if instance is not None:
+        solved: dict[frozenset[UUID], CapacityBound] = {}
+        for report, orders in zip(reports, done, strict=True):
+            # The bound covers the orders the run completed (usually all: one LP per workload).
+            if orders not in solved:
+                solved[orders] = capacity_bound(instance.restricted(orders))
+            report.capacity_bound = solved[orders]
+            report.ticket_to_capacity_bound = ratio(report.ticket.mean, solved[orders].mean)
     return reports
 
 
@@ -46,22 +71,61 @@ def policy_table(
     seeds: Sequence[int],
     policies: Sequence[str] = POLICIES,
     tick: Tick | None = None,
+    capacity: bool = False,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
     """Ticket-time figures per (load, policy), tickets pooled over the seeds; each row also
-    carries its mean ticket relative to ours measured on the same arrivals."""
+    carries its mean ticket relative to the first policy and to fifo on the same arrivals.
+    ``workers`` > 1 runs the workloads in that many processes."""
+    configs = {
+        (load, seed): replace(base, load=load, rate_per_min=None, seed=seed)
+        for load in loads
+        for seed in seeds
+    }
+    results = _run_all(scenario, configs, policies, capacity, workers, tick)
     rows: list[dict[str, Any]] = []
     for load in loads:
         runs: dict[str, list[SimReport]] = {p: [] for p in policies}
         for seed in seeds:
-            config = replace(base, load=load, rate_per_min=None, seed=seed)
-            for report in same_arrivals(scenario, config, policies):
+            for report in results[(load, seed)]:
                 runs[report.policy].append(report)
-            if tick is not None:
-                tick(f"load {load:.0%} seed {seed}")
         reference = _mean_ticket(runs[policies[0]])
+        fifo = _mean_ticket(runs["fifo"]) if "fifo" in runs else math.nan
         for name in policies:
-            rows.append(_row(load, name, runs[name], reference))
+            rows.append(_row(load, name, runs[name], reference, fifo))
     return rows
+
+
+Job = tuple[float, int]  # (load, seed)
+
+
+def _run_all(
+    scenario: Scenario,
+    configs: dict[Job, SimConfig],
+    policies: Sequence[str],
+    capacity: bool,
+    workers: int,
+    tick: Tick | None,
+) -> dict[Job, list[SimReport]]:
+    """``same_arrivals`` for every job, here or in a process pool."""
+    results: dict[Job, list[SimReport]] = {}
+    if workers <= 1:
+        for job, config in configs.items():
+            results[job] = same_arrivals(scenario, config, policies, capacity=capacity)
+            if tick is not None:
+                tick(f"load {job[0]:.0%} seed {job[1]}")
+        return results
+    with ProcessPoolExecutor(workers) as pool:
+        futures = {
+            pool.submit(same_arrivals, scenario, config, policies, None, capacity): job
+            for job, config in configs.items()
+        }
+        for future in as_completed(futures):
+            job = futures[future]
+            results[job] = future.result()
+            if tick is not None:
+                tick(f"load {job[0]:.0%} seed {job[1]}")
+    return results
 
 
 def _mean_ticket(reports: Sequence[SimReport]) -> float:
@@ -69,11 +133,14 @@ def _mean_ticket(reports: Sequence[SimReport]) -> float:
     return sum(tickets) / len(tickets) if tickets else math.nan
 
 
-def _row(load: float, name: str, reports: Sequence[SimReport], reference: float) -> dict[str, Any]:
+def _row(
+    load: float, name: str, reports: Sequence[SimReport], reference: float, fifo: float
+) -> dict[str, Any]:
     tickets = summarize(t.secs for r in reports for t in r.tickets)
     bounds = summarize(t.bound for r in reports for t in r.tickets)
     waits = [r.ready_wait.mean for r in reports]
-    return {
+    promise = promise_accuracy(t for r in reports for t in r.tickets)
+    row: dict[str, Any] = {
         "load": load,
         "policy": name,
         "runs": len(reports),
@@ -83,14 +150,27 @@ def _row(load: float, name: str, reports: Sequence[SimReport], reference: float)
         "ticket_p50": tickets.p50,
         "ticket_p90": tickets.p90,
         "ticket_p99": tickets.p99,
+        "ticket_max": tickets.max,
         "bound_mean": bounds.mean,
         "ticket_to_bound": ratio(tickets.mean, bounds.mean),
         "vs_first_policy": ratio(tickets.mean, reference),
+        "vs_fifo": ratio(tickets.mean, fifo),
         "wait_mean": sum(waits) / len(waits) if waits else math.nan,
         "requeues": sum(r.requeues for r in reports),
         "wall_secs": sum(r.wall_secs for r in reports),
         "workloads": sorted({r.workload_digest for r in reports}),
+        "promise": asdict(promise),
     }
+    found = [r.capacity_bound for r in reports if r.capacity_bound is not None]
+    if len(found) == len(reports) and found:
+        orders = sum(b.orders for b in found)
+        row["path_bound_mean"] = ratio(sum(b.path_total for b in found), orders)
+        capacity_mean = ratio(sum(b.total for b in found), orders)
+        row["capacity_bound_mean"] = capacity_mean
+        row["ticket_to_capacity_bound"] = ratio(tickets.mean, capacity_mean)
+        row["capacity_bound_optimal"] = all(b.optimal for b in found)
+        row["capacity_bound_secs"] = sum(b.wall_secs for b in found)
+    return row
 
 
 def optimum_table(
