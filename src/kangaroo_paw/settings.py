@@ -37,6 +37,9 @@ class Settings:
     rush_credit_secs: float = 180.0
     promise_reaction_secs: float = 5.0
     promise_on_confirm: bool = True
+    promise_margin: float = 0.1
+    promise_break_secs: float = 900.0
+    promise_repair_secs: float = 600.0
     weight_load: float = 1.2
     weight_util: float = 0.9
     weight_eff: float = 1.1
@@ -105,6 +108,13 @@ class Settings:
             raise SettingsError(
                 f"KP_RUSH_CREDIT_SECS must be from 0 to 86400, got {self.rush_credit_secs}"
             )
+        if not 0 <= self.promise_margin <= 1:
+            raise SettingsError(f"KP_PROMISE_MARGIN must be from 0 to 1, got {self.promise_margin}")
+        for name in ("promise_break_secs", "promise_repair_secs"):
+            if not 0 <= getattr(self, name) <= 86_400:
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must be from 0 to 86400, got {getattr(self, name)}"
+                )
         if not 0 <= self.promise_reaction_secs <= 3600:
             raise SettingsError(
                 f"KP_PROMISE_REACTION_SECS must be from 0 to 3600, got {self.promise_reaction_secs}"

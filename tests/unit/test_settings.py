@@ -40,6 +40,9 @@ def test_values_are_parsed_by_type() -> None:
         ("KP_RUSH_CREDIT_SECS", "100000"),
         ("KP_PROMISE_REACTION_SECS", "-1"),
         ("KP_PROMISE_ON_CONFIRM", "sometimes"),
+        ("KP_PROMISE_BREAK_SECS", "-1"),
+        ("KP_PROMISE_MARGIN", "2"),
+        ("KP_PROMISE_REPAIR_SECS", "1e9"),
         ("KP_LOG_FORMAT", "xml"),
     ],
 )
@@ -56,9 +59,12 @@ def test_scheduling_settings_reach_the_policy() -> None:
             "KP_RUSH_CREDIT_SECS": "300",
             "KP_PROMISE_REACTION_SECS": "8",
             "KP_PROMISE_ON_CONFIRM": "false",
+            "KP_PROMISE_BREAK_SECS": "1200",
+            "KP_PROMISE_REPAIR_SECS": "300",
         }
     )
     policy = policy_from(s)
+    assert (policy.promise_break_secs, policy.promise_repair_secs) == (1200, 300)
     assert (policy.rush_credit_secs, policy.promise_reaction_secs) == (300, 8)
     assert policy.promise_on_confirm is False
     assert Settings.from_env({}).rush_credit_secs == 180

@@ -18,6 +18,9 @@ class Policy:
     rush_credit_secs: float = DEFAULT_RUSH_CREDIT_SECS  # a rushed order counts as this much older
     promise_on_confirm: bool = True  # predict promised_ready_at at confirm (simulate forward)
     promise_reaction_secs: float = 5.0  # expected delay from assignment to a cook's start
+    promise_margin: float = 0.1  # promise = forecast * (1 + margin): the forecast runs early
+    promise_break_secs: float = 900.0  # expected length of a cook's break (forecast)
+    promise_repair_secs: float = 600.0  # expected time a machine stays down (forecast)
     weights: Weights = field(default_factory=Weights)
     efficiency_min: float = 0.25
     efficiency_max: float = 4.0

@@ -113,8 +113,8 @@ class PromiseQueries(KitchenCore):
         tasks += [open_task(t, now) for t in new_tasks]
         return KitchenSnapshot(
             tasks=tasks,
-            cooks=[forecast_cook(c, now) for c in cooks],
-            stations=[StationSlots(s.name, s.capacity, s.up) for s in stations],
+            cooks=[forecast_cook(c, now, self.policy.promise_break_secs) for c in cooks],
+            stations=[forecast_station(s, now, self.policy.promise_repair_secs) for s in stations],
         )
 
     # -- the open tasks, followed along the notification log --------------------------------
@@ -239,8 +239,20 @@ def _secs(since: datetime, now: datetime) -> float:
     return max(0.0, (now - since).total_seconds())
 
 
-def forecast_cook(staff: Staff, now: datetime) -> Cook:
-    """A cook with the window in which they take new work, relative to ``now``."""
+def forecast_station(station: Station, now: datetime, repair_secs: float) -> StationSlots:
+    """A station; a down one is expected back ``repair_secs`` after it went down (at once
+    if that is past: it is overdue, and the best guess is that it is about to return)."""
+    back = math.inf
+    if not station.up:
+        since = station.down_since
+        elapsed = 0.0 if since is None else _secs(since, now)
+        back = max(0.0, repair_secs - elapsed)
+    return StationSlots(station.name, station.capacity, station.up, back)
+
+
+def forecast_cook(staff: Staff, now: datetime, break_secs: float = math.inf) -> Cook:
+    """A cook with the window in which they take new work, relative to ``now``; a cook on
+    break is expected back ``break_secs`` after the break started (at once if overdue)."""
     window = shift_window(staff.shift, now)
     begin, end = window if window is not None else (math.inf, math.inf)
     on_shift = begin <= 0.0
@@ -253,11 +265,18 @@ def forecast_cook(staff: Staff, now: datetime) -> Cook:
         efficiency=staff.efficiency,
         active_secs=worked,
         shift_elapsed_secs=-begin,
-        # A break has no known end: the cook is away for the whole forecast.
-        available_from=math.inf if staff.on_break else max(0.0, begin),
+        available_from=_back_from_break(staff, now, break_secs, begin),
         available_until=end,
         on_break=staff.on_break,
     )
+
+
+def _back_from_break(staff: Staff, now: datetime, break_secs: float, begin: float) -> float:
+    if not staff.on_break:
+        return max(0.0, begin)
+    since = staff.break_started_at
+    elapsed = 0.0 if since is None else _secs(since, now)
+    return max(0.0, begin, break_secs - elapsed)
 
 
 def shift_window(shift: Shift, now: datetime) -> tuple[float, float] | None:

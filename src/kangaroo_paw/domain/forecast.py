@@ -9,9 +9,9 @@ something changed (a completion, a requeue, a cook coming or going), with every 
 instant applied first. Times are seconds after the snapshot. Pure and deterministic: the same
 snapshot and parameters give the same answer.
 
-What it does not know is assumed away: a machine that is down stays down, a cook on break
-stays away unless the snapshot gives an end, durations are the estimates (actual times are
-noisy around them), and nothing else arrives.
+What it does not know is assumed away: a machine that is down comes back when the snapshot
+expects it (``back_in_secs``, else never), a cook on break is away until ``available_from``,
+durations are the estimates (actual times are noisy around them), and nothing else arrives.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ class StationSlots:
     name: str
     capacity: int
     up: bool = True
+    back_in_secs: float = math.inf  # a down station: when it is expected to take work again
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ def forecast(
     return _Run(snapshot, targets, params or ForecastParams()).run()
 
 
-_DONE, _REQUEUE, _WAKE = 0, 1, 2
+_DONE, _REQUEUE, _WAKE, _UP = 0, 1, 2, 3
 
 
 class _Run:
@@ -157,6 +158,7 @@ class _Run:
         # A down (or unknown) station has no slots: releases bring it back to zero, not above.
         self.free = {s.name: s.capacity if s.up else 0 for s in snapshot.stations}
         self.down = {s.name for s in snapshot.stations if not s.up}
+        self.stations = list(snapshot.stations)
         self.groups: dict[GroupKey, list[tuple[SortKey, int]]] = {}
         self.ready = 0
         self.holder = [-1] * len(self.tasks)
@@ -212,6 +214,9 @@ class _Run:
             for at in (cook.available_from, cook.available_until):
                 if 0.0 < at <= p.horizon_secs:
                     self._push(at, _WAKE, -1)
+        for n, station in enumerate(self.stations):
+            if not station.up and station.back_in_secs <= p.horizon_secs:
+                self._push(max(0.0, station.back_in_secs), _UP, n)
 
     def _will_start(self, task: OpenTask) -> bool:
         """Whether the holder of an ASSIGNED task starts it (else the TTL requeues it)."""
@@ -241,6 +246,11 @@ class _Run:
         elif kind == _REQUEUE:
             self._release(i, now, finished=False)
             self._enqueue(i)
+        elif kind == _UP:  # its slots open (less what work in progress still holds)
+            station = self.stations[i]
+            if station.name in self.down:
+                self.down.discard(station.name)
+                self.free[station.name] = self.free.get(station.name, 0) + station.capacity
 
     def _enqueue(self, i: int) -> None:
         task = self.tasks[i]

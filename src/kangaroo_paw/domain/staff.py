@@ -31,6 +31,11 @@ class Staff(Aggregate):
     """A cook. Invariant: active tasks <= max_parallel; no new work off shift or on break."""
 
     TOPIC = "kangaroo_paw.staff.v1"
+    class_version = 2  # snapshots: break_started_at added
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["break_started_at"] = None
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.staff.hired.v1"
@@ -91,6 +96,7 @@ class Staff(Aggregate):
         self.shift_start = shift_start
         self.shift_end = shift_end
         self.on_break = False
+        self.break_started_at: datetime | None = None
         self.active_tasks: list[UUID] = []
         self.active_secs = 0.0
         self.shift_anchor: datetime | None = None
@@ -201,10 +207,12 @@ class Staff(Aggregate):
     @event(BreakStarted)
     def _break_started(self, at: datetime) -> None:
         self.on_break = True
+        self.break_started_at = at
 
     @event(BreakEnded)
     def _break_ended(self, at: datetime) -> None:
         self.on_break = False
+        self.break_started_at = None
 
     @event(TaskTaken)
     def _task_taken(self, task_id: UUID) -> None:

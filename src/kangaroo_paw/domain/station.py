@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -24,6 +25,11 @@ class Station(Aggregate):
     """Holds capacity slots. Invariant: holders <= capacity; nothing reserved while down."""
 
     TOPIC = "kangaroo_paw.station.v1"
+    class_version = 2  # snapshots: down_since added
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["down_since"] = None
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.station.registered.v1"
@@ -61,6 +67,7 @@ class Station(Aggregate):
         self.counter = counter
         self.capacity = capacity
         self.up = True
+        self.down_since: datetime | None = None
         self.holders: list[UUID] = []
 
     @property
@@ -117,7 +124,9 @@ class Station(Aggregate):
     @event(WentDown)
     def _went_down(self, at: datetime) -> None:
         self.up = False
+        self.down_since = at
 
     @event(CameUp)
     def _came_up(self, at: datetime) -> None:
         self.up = True
+        self.down_since = None

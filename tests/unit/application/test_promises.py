@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -30,7 +31,7 @@ LUNCH = [
 
 @pytest.fixture
 def kp(tmp_path: Path) -> Iterator[Harness]:
-    harness = build_harness("popo", tmp_path)
+    harness = build_harness("popo", tmp_path, promise_margin=0.0)
     yield harness
     harness.close()
 
@@ -115,17 +116,32 @@ def test_in_an_empty_kitchen_the_promise_is_the_critical_path(
     assert promised_at == kp.clock.now() + timedelta(seconds=secs)
 
 
-def test_a_down_machine_gives_the_horizon(kp: Harness) -> None:
+def test_a_down_machine_is_expected_back_after_the_repair_time(kp: Harness) -> None:
+    repair = kp.kitchen.policy.promise_repair_secs
     kp.kitchen.set_machine_up("fryer-1", False)
-    _, secs = kp.kitchen.quote_order({"burger_combo": 1})
-    assert secs == HORIZON
+    # Fries wait for the fryer (repair), then 5 + 90; assemble 5 + 35 after them.
+    assert kp.kitchen.quote_order({"burger_combo": 1})[1] == repair + 5 + 90 + 5 + 35
+    kp.clock.advance(200)
+    assert kp.kitchen.quote_order({"burger_combo": 1})[1] == repair - 200 + 135
     _, other = kp.kitchen.quote_order({"wrap": 1})
     assert other == 115  # nothing of a wrap needs the fryer
+    kp.clock.advance(repair)  # overdue: the best guess is that it is about to come back
+    assert kp.kitchen.quote_order({"burger_combo": 1})[1] == 135
 
 
-def test_the_only_cook_of_a_counter_on_break_gives_the_horizon(kp: Harness) -> None:
+def test_a_machine_down_with_no_repair_expected_gives_the_horizon(tmp_path: Path) -> None:
+    kp = build_harness("popo", tmp_path, promise_margin=0.0)
+    kp.kitchen.policy = replace(kp.kitchen.policy, promise_repair_secs=math.inf)
+    kp.kitchen.set_machine_up("fryer-1", False)
+    assert kp.kitchen.quote_order({"burger_combo": 1})[1] == HORIZON
+
+
+def test_the_only_cook_of_a_counter_on_break_is_expected_back(kp: Harness) -> None:
+    length = kp.kitchen.policy.promise_break_secs
     kp.kitchen.set_break(ids.staff_id("Ravi"), True)  # the only beverage cook
-    assert kp.kitchen.quote_order({"cold_coffee": 1})[1] == HORIZON
+    assert kp.kitchen.quote_order({"cold_coffee": 1})[1] == length + 95
+    kp.clock.advance(300)
+    assert kp.kitchen.quote_order({"cold_coffee": 1})[1] == length - 300 + 95
     kp.kitchen.set_break(ids.staff_id("Ravi"), False)
     assert kp.kitchen.quote_order({"cold_coffee": 1})[1] == 95
 
@@ -152,7 +168,7 @@ def test_the_snapshot_holds_every_open_task_as_the_kitchen_moves(kp: Harness) ->
 
 
 def test_a_restarted_kitchen_finds_its_open_work(tmp_path: Path) -> None:
-    kp = build_harness("sqlite", tmp_path)
+    kp = build_harness("sqlite", tmp_path, promise_margin=0.0)
     cooks = Cooks(kp)
     for n, items in enumerate(LUNCH * 2):
         kp.confirm(items, f"o-{n}")
@@ -161,7 +177,7 @@ def test_a_restarted_kitchen_finds_its_open_work(tmp_path: Path) -> None:
     before = open_task_ids(kp, 10)
     clock = kp.clock
     kp.close()
-    again = build_harness("sqlite", tmp_path, clock, settle=False)
+    again = build_harness("sqlite", tmp_path, clock, settle=False, promise_margin=0.0)
     try:
         assert snapshot_ids(again) == before
     finally:
@@ -249,3 +265,16 @@ def test_a_start_sees_a_task_that_became_ready_after_the_queue_position(kp: Harn
     kp.kitchen.complete_task(blend.task_id)  # the queue has not seen the cup become ready
     kp.kitchen.reload_open_work()
     assert snapshot_ids(kp) == {coffee.tasks[1].task_id} == open_task_ids(kp, 1)
+
+
+def test_the_promise_is_the_forecast_plus_the_margin(tmp_path: Path) -> None:
+    kp = build_harness("popo", tmp_path, promise_margin=0.25)
+    now = kp.clock.now()
+    forecast = kp.kitchen.forecast_ready_secs(
+        kp.kitchen._explode_tasks(ids.order_id("m"), {"burger_combo": 1}, "normal", now), now
+    )
+    assert forecast == 135
+    _, secs = kp.kitchen.quote_order({"burger_combo": 1}, "normal", "m")
+    assert secs == 135 * 1.25
+    order = kp.confirm({"burger_combo": 1}, "m")
+    assert order.promised_secs == secs

@@ -218,6 +218,17 @@ def test_a_down_machine_caps_the_forecast_at_the_horizon() -> None:
     _capped([task(80)], [cook()], down)
 
 
+def test_a_down_machine_expected_back_opens_its_slots_then() -> None:
+    down = [StationSlots("griller", 6), StationSlots("grill-1", 1, up=False, back_in_secs=100)]
+    first, second = task(80, order=1), task(80, order=2)
+    cooks = [cook("Asha"), cook("Noah")]
+    # Nothing until 100; then one slot: 100 + 85, then the second 185 + 85.
+    assert ready_secs([first, second], cooks, [second], down) == 270.0
+    # Work in progress on the machine while it is down keeps holding its slot after it is up.
+    busy = task(150, order=0, phase=Phase.STARTED, staff=cooks[0], since=0)
+    assert ready_secs([busy, first], cooks, [first], down) == 150 + 5 + 80
+
+
 def test_a_step_no_cook_can_do_caps_the_forecast() -> None:
     _capped([task(55, counter="beverage", machine=None)], [cook()], [*STATIONS])
 

@@ -43,6 +43,18 @@ __all__ = ["SIM_EPOCH", "Progress", "SimConfig", "Simulation", "simulate"]
 MAX_PASSES = 50  # like allocate_now: passes repeat while they place something
 
 
+def promise_policy(scenario: Scenario, config: SimConfig) -> Policy:
+    """The kitchen's policy with the promise's expectations set to what this kitchen knows
+    of itself, as an operator would set them: the mean reaction delay, break length and
+    repair time (not the draws of this run)."""
+    d = scenario.disruptions
+    return Policy(
+        promise_reaction_secs=config.reaction_mean_secs,
+        promise_break_secs=d.break_minutes * 60,
+        promise_repair_secs=d.machine_repair_minutes * 60,
+    )
+
+
 class Simulation:
     """Owns one Kitchen; ``run`` plays the workload through it and returns the report.
 
@@ -70,7 +82,7 @@ class Simulation:
         self.clock = ManualClock(SIM_EPOCH)
         self.now = 0.0
         self.queue = InMemoryReadyQueue()
-        kitchen_policy = kitchen_policy or Policy()
+        kitchen_policy = kitchen_policy or promise_policy(scenario, config)
         if config.policy != "ours":
             # The promise forecasts the production key's schedule: under another policy it
             # would measure the wrong thing, and each forecast costs a forward simulation.
