@@ -155,3 +155,23 @@ def test_without_the_promise_an_order_has_none_and_is_never_late(tmp_path: Path)
     assert (order.promised_ready_at, order.promised_secs, order.late) == (None, None, False)
     kp.clock.advance(10_000)
     assert kp.order(order.order_id).late is False
+
+
+def test_staff_and_station_snapshots_of_the_first_version_are_upcast(kp: Harness) -> None:
+    from kangaroo_paw.domain.staff import Staff
+    from kangaroo_paw.domain.station import Station
+
+    # Snapshots taken before break and outage times were kept: a cook on break and a
+    # machine down come back with an unknown start (the forecast then counts from now).
+    for cls, attribute in ((Staff, "break_started_at"), (Station, "down_since")):
+        state: dict[str, object] = {"name": "x"}
+        cls.upcast_v1_v2(state)
+        assert state == {"name": "x", attribute: None}
+    asha = kp.staff("Asha").staff_id
+    kp.kitchen.set_break(asha, True)
+    cook = kp.kitchen.repository.get(asha)
+    assert cook.break_started_at == kp.clock.now()
+    kp.kitchen.set_break(asha, False)
+    assert kp.kitchen.repository.get(asha).break_started_at is None
+    kp.kitchen.set_machine_up("fryer-1", False)
+    assert kp.kitchen.station("fryer-1").down_since == kp.clock.now()
