@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from kangaroo_paw.application.core import RECIPES, KitchenCore
+from kangaroo_paw.application.core import RECIPES
+from kangaroo_paw.application.promises import PromiseQueries
 from kangaroo_paw.application.views import OrderView
 from kangaroo_paw.domain import ids
 from kangaroo_paw.domain.errors import (
@@ -30,8 +31,9 @@ EXTERNAL_ID_MAX = 128
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class OrderCommands(KitchenCore):
-    """Confirm and cancel orders; read them back."""
+class OrderCommands(PromiseQueries):
+    """Confirm, quote, rush and cancel orders; read them back. The promise of a confirm or a
+    quote is ``PromiseQueries``' forward simulation."""
 
     def confirm_order(
         self,
@@ -45,9 +47,7 @@ class OrderCommands(KitchenCore):
         recorded order (created=False) and a different payload under that id is a Conflict.
         """
         lines = self._check_order(items, priority)
-        external = external_order_id if external_order_id is not None else str(uuid.uuid4())
-        if not external.strip() or len(external) > EXTERNAL_ID_MAX:
-            raise InvalidOrder(f"external_order_id must be 1-{EXTERNAL_ID_MAX} characters")
+        external = _external_id(external_order_id)
         order_id = ids.order_id(external)
 
         def command() -> tuple[OrderView, bool]:
@@ -109,7 +109,7 @@ class OrderCommands(KitchenCore):
         promised_secs). Validates like confirm and writes nothing; with the same body and the
         same state, a confirm right after records the same promise."""
         lines = self._check_order(items, priority)
-        external = external_order_id if external_order_id is not None else str(uuid.uuid4())
+        external = _external_id(external_order_id)
         now = self.clock.now()
         tasks = self._explode_tasks(ids.order_id(external), lines, str(priority), now)
         secs = self._promised_secs(tasks, now)
@@ -127,11 +127,6 @@ class OrderCommands(KitchenCore):
         the millisecond so the promise reads back exactly from the event."""
         secs = self.forecast_ready_secs(tasks, now) * (1 + self.policy.promise_margin)
         return round(secs, 3)
-
-    def forecast_ready_secs(self, new_tasks: Sequence[Task], now: datetime) -> float:
-        """Predicted seconds until the last of ``new_tasks`` completes; the Kitchen overrides
-        it with the forward simulation of ``PromiseQueries``. Alone, the critical path."""
-        return max((t.tail_secs for t in new_tasks), default=0.0)
 
     def _rush_credit(self, priority: str) -> float:
         return self.policy.rush_credit_secs if priority == Priority.RUSH else 0.0
@@ -299,6 +294,14 @@ class OrderCommands(KitchenCore):
             micros = (last.created_at - EPOCH) // timedelta(microseconds=1)
             next_cursor = f"{micros}_{last.order_id}"
         return views, next_cursor
+
+
+def _external_id(external_order_id: str | None) -> str:
+    """The caller's external id (checked), or a fresh one."""
+    external = external_order_id if external_order_id is not None else str(uuid.uuid4())
+    if not external.strip() or len(external) > EXTERNAL_ID_MAX:
+        raise InvalidOrder(f"external_order_id must be 1-{EXTERNAL_ID_MAX} characters")
+    return external
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:

@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from kitchen_harness import Harness, build_harness
 
-from kangaroo_paw.domain.errors import InvalidTransition
+from kangaroo_paw.domain.errors import InvalidOrder, InvalidTransition
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS
 from kangaroo_paw.domain.task import Task
@@ -175,3 +175,15 @@ def test_staff_and_station_snapshots_of_the_first_version_are_upcast(kp: Harness
     assert kp.kitchen.repository.get(asha).break_started_at is None
     kp.kitchen.set_machine_up("fryer-1", False)
     assert kp.kitchen.station("fryer-1").down_since == kp.clock.now()
+
+
+@pytest.mark.parametrize("external", ["   ", "x" * 129])
+def test_a_quote_checks_the_external_id_as_confirm_does(kp: Harness, external: str) -> None:
+    count = len(kp.events())
+    for call in (
+        lambda: kp.kitchen.quote_order({"dip_cup": 1}, "normal", external),
+        lambda: kp.kitchen.confirm_order({"dip_cup": 1}, external),
+    ):
+        with pytest.raises(InvalidOrder, match="external_order_id"):
+            call()
+    assert len(kp.events()) == count
