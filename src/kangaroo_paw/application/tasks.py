@@ -16,7 +16,14 @@ from kangaroo_paw.application.views import (
     QueuedTask,
     TaskView,
 )
-from kangaroo_paw.domain.allocation import Candidate, CookState, GroupKey, PassPlan, plan_pass
+from kangaroo_paw.domain.allocation import (
+    Candidate,
+    CookState,
+    GroupKey,
+    PassPlan,
+    placeable,
+    plan_pass,
+)
 from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.scoring import Weights, aged_priority
@@ -119,8 +126,7 @@ class TaskCommands(KitchenCore):
         groups: dict[GroupKey, list[Candidate]] = {}
         for gkey in sizes:
             counter, machine = gkey
-            slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
-            bound = min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
+            bound = placeable(gkey, free, cooks)
             candidates = []
             # Nothing placeable: one entry is enough for plan_pass to classify the group.
             limit = bound + STALE_MARGIN if bound > 0 else 1

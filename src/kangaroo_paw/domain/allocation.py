@@ -63,6 +63,14 @@ class PassPlan:
     blocked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BLOCK_REASONS, 0))
 
 
+def placeable(group: GroupKey, free: Mapping[str, int], cooks: Sequence[CookState]) -> int:
+    """How many tasks of ``group`` a pass could place at most: the free slots of its counter,
+    of its machine, and of the cooks with the counter's skill."""
+    counter, machine = group
+    slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
+    return min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
+
+
 def pick_cook(counter: str, cooks: Sequence[CookState], weights: Weights) -> CookState | None:
     """Lowest score among eligible cooks; ties broken by staff id (deterministic)."""
     best: tuple[float, str, CookState] | None = None

@@ -40,6 +40,7 @@ from kangaroo_paw.domain.allocation import (
     GroupKey,
     PassPlan,
     pick_cook,
+    placeable,
     plan_pass,
 )
 from kangaroo_paw.domain.scoring import Weights, v1_queue_key
@@ -82,8 +83,8 @@ class SortedPlanner:
         is_ready: Callable[[UUID], bool],
     ) -> PassPlan:
         sizes = queue.groups()
-        ordered = sorted(queue.top(queue.size()), key=lambda e: (*self.key(e), str(e.task_id)))
-        room = {g: max(1, _placeable(g, free, cooks)) for g in sizes}
+        ordered = _resorted(queue, self.key)
+        room = {g: max(1, placeable(g, free, cooks)) for g in sizes}
         groups: dict[GroupKey, list[Candidate]] = {g: [] for g in sizes}
         for rank, entry in enumerate(ordered):
             chosen = groups[entry.group]
@@ -95,10 +96,9 @@ class SortedPlanner:
         return plan_pass(groups, free, cooks, weights, sizes)
 
 
-def _placeable(group: GroupKey, free: Mapping[str, int], cooks: Sequence[CookState]) -> int:
-    counter, machine = group
-    slots = sum(c.max_parallel - c.active for c in cooks if counter in c.skills)
-    return min(free.get(counter, 0), free.get(machine, 0) if machine else slots, slots)
+def _resorted(queue: ReadyQueue, key: EntryKey) -> list[QueueEntry]:
+    """The whole queue in a policy's own order (ties by task id)."""
+    return sorted(queue.top(queue.size()), key=lambda e: (*key(e), str(e.task_id)))
 
 
 class TopNPlanner:
@@ -125,11 +125,9 @@ class TopNPlanner:
     ) -> PassPlan:
         left = dict(free)
         plan = PassPlan()
-        if self.resort:  # the queue is kept in the new order: the v1 top needs a sort
-            top = queue.top(queue.size())
-            ordered = sorted(top, key=lambda e: (*self.key(e), str(e.task_id)))[: self.batch]
-        else:
-            ordered = queue.top(self.batch)
+        # The queue is kept in the new order: the v1 top needs a sort (unless told not to).
+        top = _resorted(queue, self.key) if self.resort else queue.top(self.batch)
+        ordered = top[: self.batch]
         for entry in ordered:
             if not is_ready(entry.task_id):
                 continue
