@@ -22,9 +22,8 @@ import uuid
 
 from kangaroo_paw.adapters.postgres.migrate import drop_schema, migrate
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
+from kangaroo_paw.composition import Services, build_services, make_projector
 from kangaroo_paw.domain.errors import KitchenError
-from kangaroo_paw.entrypoints.projector import make_projector
-from kangaroo_paw.entrypoints.services import Services, build_services
 from kangaroo_paw.settings import Settings
 
 ITEMS = ("burger_combo", "wrap", "cold_coffee", "dip_cup")

@@ -22,8 +22,8 @@ from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
 from kangaroo_paw.adapters.simulation.policies import TopNPlanner
 from kangaroo_paw.adapters.simulation.scenario import DEMO_MIX
 from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.composition import EmbeddedKitchen, build_embedded, store_env
 from kangaroo_paw.domain import ids
-from kangaroo_paw.entrypoints.bootstrap import EmbeddedKitchen, build_embedded, sqlite_env
 from kangaroo_paw.settings import Settings
 
 BACKENDS = ("popo", "sqlite")
@@ -42,8 +42,9 @@ def embedded(
 ) -> Iterator[EmbeddedKitchen]:
     """A seeded demo kitchen on POPO or on a fresh SQLite file (``overrides``: Settings)."""
     with tempfile.TemporaryDirectory(prefix="kp-bench-") as folder:
-        settings = Settings(data_dir=Path(folder), **overrides)
-        kitchen = build_embedded(settings, clock=clock, persistence=backend, seed=True)
+        store = "memory" if backend == "popo" else "sqlite"
+        settings = Settings(data_dir=Path(folder), store=store, **overrides)
+        kitchen = build_embedded(settings, clock=clock, seed=True)
         try:
             yield kitchen
         finally:
@@ -258,13 +259,13 @@ def _quotes(kitchen: Kitchen, bodies: list[dict[str, int]], *, fresh: bool) -> l
     return samples
 
 
-def _station_with_history(folder: Path, events: int, snapshots: bool) -> Path:
-    path = folder / f"history-{events}-{'snap' if snapshots else 'plain'}.sqlite"
+def _station_with_history(folder: Path, events: int, snapshots: bool) -> Settings:
+    settings = Settings(data_dir=folder / f"history-{events}-{'snap' if snapshots else 'plain'}")
     kitchen = Kitchen(
         clock=ManualClock(),
         queue=InMemoryReadyQueue(),
         read_model=InMemoryReadModel(),
-        env=sqlite_env(path),
+        env=store_env(settings),
         snapshot_every=50,
     )
     if not snapshots:
@@ -279,7 +280,7 @@ def _station_with_history(folder: Path, events: int, snapshots: bool) -> Path:
             kitchen.save(station)
     kitchen.save(station)
     kitchen.close()
-    return path
+    return settings
 
 
 def load_times(size: str) -> list[dict[str, Any]]:
@@ -290,12 +291,12 @@ def load_times(size: str) -> list[dict[str, Any]]:
         for events in histories:
             medians = {}
             for snapshots in (True, False):
-                path = _station_with_history(Path(tmp), events, snapshots)
+                settings = _station_with_history(Path(tmp), events, snapshots)
                 reader = Kitchen(  # no aggregate cache: every get reads the store
                     clock=ManualClock(),
                     queue=InMemoryReadyQueue(),
                     read_model=InMemoryReadModel(),
-                    env={**sqlite_env(path), "AGGREGATE_CACHE_MAXSIZE": ""},
+                    env={**store_env(settings), "AGGREGATE_CACHE_MAXSIZE": ""},
                 )
                 sid = ids.station_id("griller")
                 samples = timed(lambda r=reader, i=sid: r.repository.get(i), repeat)

@@ -29,12 +29,12 @@ from kangaroo_paw.adapters.kafka.publisher import (
 )
 from kangaroo_paw.adapters.postgres.connection import connect
 from kangaroo_paw.adapters.postgres.migrate import drop_schema, migrate
+from kangaroo_paw.adapters.postgres.outbox_log import OutboxLog
 from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
-from kangaroo_paw.application.outbox_log import OutboxLog
 from kangaroo_paw.application.relay import NotificationLog, Relay
+from kangaroo_paw.composition import Services, build_services
 from kangaroo_paw.entrypoints.relay_reader import ReaderProcessLog
-from kangaroo_paw.entrypoints.services import Services, build_services
 from kangaroo_paw.settings import Settings
 
 SERVICES = ("postgres", "kafka")

@@ -27,7 +27,7 @@ from kangaroo_paw.adapters.postgres.migrate import drop_schema, migrate
 from kangaroo_paw.adapters.postgres.read_model import PostgresReadModel
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
 from kangaroo_paw.application.projector import Projector
-from kangaroo_paw.entrypoints.services import build_services
+from kangaroo_paw.composition import build_services
 from kangaroo_paw.settings import Settings
 
 SERVICES = ("postgres",)

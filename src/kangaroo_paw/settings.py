@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 Mode = Literal["embedded", "services"]
+Store = Literal["sqlite", "memory", "postgres"]
 LogFormat = Literal["text", "json"]
 
 PREFIX = "KP_"
@@ -50,6 +51,7 @@ class Settings:
     max_lines_per_order: int = 100
     max_body_bytes: int = 1_048_576
     # Embedded runtime.
+    store: Store = "sqlite"
     follower_poll_secs: float = 0.5
     seed_demo: bool = True
     snapshot_every: int = 50
@@ -85,10 +87,13 @@ class Settings:
 
     def validate(self) -> None:
         """Reject values no kitchen could run with, naming the variable."""
-        if self.mode not in get_args(Mode):
-            raise SettingsError(f"KP_MODE must be one of {get_args(Mode)}, not {self.mode!r}")
-        if self.log_format not in get_args(LogFormat):
-            raise SettingsError(f"KP_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        choices: dict[str, Any] = {"mode": Mode, "store": Store, "log_format": LogFormat}
+        for name, kind in choices.items():
+            value = getattr(self, name)
+            if value not in get_args(kind):
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must be one of {get_args(kind)}, not {value!r}"
+                )
         positive = {
             "assignment_ttl_secs": self.assignment_ttl_secs,
             "max_qty_per_line": self.max_qty_per_line,

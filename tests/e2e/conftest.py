@@ -8,6 +8,7 @@ made) and time moves only when a test advances the manual clock and runs due tim
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from litestar.testing import TestClient
 
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.adapters.http.app import create_app
-from kangaroo_paw.entrypoints.bootstrap import EmbeddedKitchen, build_embedded
+from kangaroo_paw.composition import EmbeddedKitchen, build_embedded
 from kangaroo_paw.settings import Settings
 
 # How many requests the fuzz runs generated, by kind (reported in the terminal summary).
@@ -115,7 +116,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def embedded(settings: Settings, clock: ManualClock, persistence: str) -> Iterator[EmbeddedKitchen]:
-    kitchen = build_embedded(settings, clock=clock, persistence=persistence, seed=True)
+    store = "memory" if persistence == "popo" else persistence
+    kitchen = build_embedded(replace(settings, store=store), clock=clock, seed=True)
     kitchen.runtime.recover()
     yield kitchen
     kitchen.close()

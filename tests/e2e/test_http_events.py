@@ -24,7 +24,7 @@ from kangaroo_paw.adapters.http.app import create_app
 from kangaroo_paw.adapters.http.server import GracefulServer
 from kangaroo_paw.adapters.http.streaming import EventStream
 from kangaroo_paw.adapters.memory.bus import InProcessEventBus
-from kangaroo_paw.entrypoints.bootstrap import EmbeddedKitchen
+from kangaroo_paw.composition import EmbeddedKitchen
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.settings import Settings
 

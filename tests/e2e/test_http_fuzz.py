@@ -21,7 +21,7 @@ from litestar.testing import TestClient
 from conftest import FUZZ_CASES
 from kangaroo_paw.adapters.http import bodies
 from kangaroo_paw.adapters.http.app import create_app
-from kangaroo_paw.entrypoints.bootstrap import build_embedded
+from kangaroo_paw.composition import build_embedded
 from kangaroo_paw.settings import Settings
 
 schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathesis (dev extra)")
@@ -40,8 +40,8 @@ CASES: dict[str, int] = {"schemathesis": 0, "random-json": 0}
 
 # Built (not started) at import, as schemathesis loads the document while collecting; the
 # runtime threads start only when the fuzz tests run.
-_SETTINGS = Settings.from_env({}, data_dir=Path("unused-by-popo"))
-_EMBEDDED = build_embedded(_SETTINGS, persistence="popo", seed=True)
+_SETTINGS = Settings.from_env({}, data_dir=Path("unused-in-memory"), store="memory")
+_EMBEDDED = build_embedded(_SETTINGS, seed=True)
 _APP = create_app(_SETTINGS, _EMBEDDED.kitchen, _EMBEDDED.bus)
 # The endless SSE stream is covered by test_http_events, not by the fuzzer.
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _APP).exclude(

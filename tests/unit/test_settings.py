@@ -52,7 +52,7 @@ def test_bad_values_name_the_variable(name: str, value: str) -> None:
 
 
 def test_scheduling_settings_reach_the_policy() -> None:
-    from kangaroo_paw.entrypoints.bootstrap import policy_from
+    from kangaroo_paw.composition import policy_from
 
     s = Settings.from_env(
         {

@@ -75,6 +75,7 @@ class KitchenCore(Application[UUID]):
         self.read_model = read_model
         self._save_listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
+        self._sync_reads: Callable[[], object] = lambda: None
 
     # -- persistence helpers -----------------------------------------------------------------
 
@@ -82,6 +83,15 @@ class KitchenCore(Application[UUID]):
         """Call ``listener`` after every successful save (wakes in-process followers)."""
         with self._listeners_lock:
             self._save_listeners.append(listener)
+
+    def read_own_writes(self, sync: Callable[[], object]) -> None:
+        """Have queries and allocation passes call ``sync`` before they read the ready queue
+        or the read model, so that they see every write made so far (the embedded runtime
+        registers its follower's drain; in services mode the projector is a process apart)."""
+        self._sync_reads = sync
+
+    def sync_reads(self) -> None:
+        self._sync_reads()
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = super().save(*objs, **kwargs)

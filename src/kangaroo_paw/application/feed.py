@@ -1,21 +1,18 @@
-"""EventFeed: follows the notification log from "now" and hands new events to a publisher
-(the in-process bus that SSE subscribers listen on, in services mode)."""
+"""The live event feed: follows the notification log from "now" and hands new events to a
+publisher (the in-process bus that SSE subscribers listen on, in services mode)."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 
 from kangaroo_paw.application.core import KitchenCore
+from kangaroo_paw.application.following import Cursor, LogFollower
 from kangaroo_paw.ports.publisher import EventPublisher
-
-log = logging.getLogger(__name__)
 
 
 class EventFeed:
-    """A live, best-effort tail: starts at the head (no history) and keeps its position in
-    memory, so a restart resumes from the new head. Durable delivery is the relay's job."""
+    """A best-effort tail: starts at the head (no history) and keeps its position in memory,
+    so a restart resumes from the new head. Durable delivery is the relay's job."""
 
     def __init__(
         self,
@@ -27,49 +24,27 @@ class EventFeed:
         wait_for_events: Callable[[float], object] | None = None,
     ) -> None:
         self.kitchen = kitchen
-        self.publisher = publisher
-        self.poll_secs = poll_secs
-        self.batch_size = batch_size
-        self.position = 0
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._wait = wait_for_events or self._wait_local
-        self._thread: threading.Thread | None = None
-        kitchen.on_saved(self._wake.set)
+        self.follower = LogFollower(
+            kitchen,
+            name="event-feed",
+            batch_size=batch_size,
+            poll_secs=poll_secs,
+            wait_for_events=wait_for_events,
+            announcer=kitchen,
+        )
+        self._cursor: Cursor = self.follower.add_cursor_sink("bus", publisher.publish)
 
-    def _wait_local(self, timeout: float) -> object:
-        woke = self._wake.wait(timeout)
-        self._wake.clear()
-        return woke
+    @property
+    def position(self) -> int:
+        return self._cursor.value
 
     def drain(self) -> int:
         """Publish everything recorded after the position; returns how many events."""
-        total = 0
-        while True:
-            envelopes = self.kitchen.event_log(self.position, self.batch_size)
-            if not envelopes:
-                return total
-            self.publisher.publish(envelopes)
-            self.position = envelopes[-1].notification_id
-            total += len(envelopes)
+        return self.follower.drain()
 
     def start(self) -> None:
-        self.position = self.kitchen.head_position()
-        self._thread = threading.Thread(target=self._run, name="kp-event-feed", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.drain()
-            except Exception:  # a dropped connection: try again on the next tick
-                log.exception("event feed pass failed; retrying")
-                self._stop.wait(1.0)
-                continue
-            self._wait(self.poll_secs)
+        self._cursor.value = self.kitchen.head_position()
+        self.follower.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self.follower.stop()

@@ -285,6 +285,7 @@ class OrderCommands(PromiseQueries):
     ) -> tuple[list[OrderView], str | None]:
         """Newest first; the cursor is opaque to clients (``<epoch-µs>_<order id>``)."""
         before = _decode_cursor(cursor) if cursor else None
+        self.sync_reads()
         rows = self.read_model.list_orders(status, limit + 1, before)
         page = rows[:limit]
         views = [self.get_order(row.order_id) for row in page]

@@ -1,10 +1,9 @@
-"""The follower: reads the notification log in order and feeds the ready queue, the read
-model, the reactions and a publisher, each from its own position."""
+"""Projections: what the ready queue and the read model hold, computed from the current
+state of the aggregates a batch of events touched (the ``LogFollower`` hands out batches)."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from uuid import UUID
 
 from kangaroo_paw.application.core import KitchenCore
@@ -12,10 +11,8 @@ from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.task import Task, TaskStatus
 from kangaroo_paw.ports.envelope import Envelope
-from kangaroo_paw.ports.queue import QueueEntry, QueueOp, Remove, Upsert
-from kangaroo_paw.ports.read_model import OrderRow, TaskRow
-
-log = logging.getLogger(__name__)
+from kangaroo_paw.ports.queue import QueueEntry, QueueOp, ReadyQueue, Remove, Upsert
+from kangaroo_paw.ports.read_model import OrderRow, ReadModel, TaskRow
 
 
 def task_row_status(task: Task) -> str:
@@ -44,11 +41,33 @@ class Projections:
     """Turns a batch of envelopes into queue ops and read-model rows from current state.
 
     Rows and entries are computed from each touched aggregate's *current* state, so applying
-    a batch twice, or out of date, converges to the same result (idempotent by design).
+    a batch twice, or out of date, converges to the same result (idempotent by design). The
+    tasks of a batch are loaded once for both sinks; ``forget()`` before every new batch
+    (``follower.before_batch(projections.forget)``), since state may have moved on.
     """
 
     def __init__(self, kitchen: KitchenCore) -> None:
         self.kitchen = kitchen
+        self._memo: tuple[tuple[int, int, int], list[Task | UUID]] | None = None
+
+    def forget(self) -> None:
+        self._memo = None
+
+    def apply_to_queue(
+        self, queue: ReadyQueue, envelopes: Sequence[Envelope], position: int | None = None
+    ) -> None:
+        """Bring ``queue`` up to date with ``envelopes`` and record ``position`` (by default
+        the batch's last notification) with the change."""
+        at = envelopes[-1].notification_id if position is None else position
+        queue.apply(self.queue_ops(envelopes), at)
+
+    def apply_to_rows(
+        self, read_model: ReadModel, envelopes: Sequence[Envelope], position: int | None = None
+    ) -> None:
+        """The same for the read model's order and task rows."""
+        orders, tasks = self.rows(envelopes)
+        at = envelopes[-1].notification_id if position is None else position
+        read_model.save(orders, tasks, at)
 
     def queue_ops(self, envelopes: Sequence[Envelope]) -> list[QueueOp]:
         ops: list[QueueOp] = []
@@ -88,6 +107,14 @@ class Projections:
         return orders, tasks
 
     def _tasks(self, envelopes: Sequence[Envelope]) -> list[Task | UUID]:
+        if not envelopes:
+            return []
+        key = (len(envelopes), envelopes[0].notification_id, envelopes[-1].notification_id)
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, self._load_tasks(envelopes))
+        return self._memo[1]
+
+    def _load_tasks(self, envelopes: Sequence[Envelope]) -> list[Task | UUID]:
         ids = list(dict.fromkeys(e.aggregate_id for e in envelopes if e.aggregate_type == "Task"))
         result: list[Task | UUID] = []
         for task_id in ids:
@@ -96,43 +123,3 @@ class Projections:
             except NotFound:
                 result.append(task_id)
         return result
-
-
-Sink = Callable[[Sequence[Envelope]], None]
-
-
-class Follower:
-    """Reads notifications after the lowest sink position and hands each sink the envelopes
-    it has not seen. Sinks report their own position (``position()``) so a crash between
-    two sinks replays only to the one behind."""
-
-    def __init__(self, kitchen: KitchenCore, batch_size: int = 500) -> None:
-        self.kitchen = kitchen
-        self.batch_size = batch_size
-        self._sinks: list[tuple[str, Callable[[], int], Callable[[Sequence[Envelope]], None]]] = []
-
-    def add_sink(
-        self,
-        name: str,
-        position: Callable[[], int],
-        handle: Callable[[Sequence[Envelope]], None],
-    ) -> None:
-        self._sinks.append((name, position, handle))
-
-    def catch_up(self, max_batches: int | None = None) -> int:
-        """Process everything recorded so far (or ``max_batches``); returns events handled."""
-        handled = 0
-        batches = 0
-        while max_batches is None or batches < max_batches:
-            positions = [pos() for _, pos, _ in self._sinks]
-            start = min(positions, default=0)
-            envelopes = self.kitchen.event_log(start, self.batch_size)
-            if not envelopes:
-                break
-            for (_name, _, handle), pos in zip(self._sinks, positions, strict=True):
-                fresh = [e for e in envelopes if e.notification_id > pos]
-                if fresh:
-                    handle(fresh)
-            handled += len(envelopes)
-            batches += 1
-        return handled

@@ -60,6 +60,7 @@ class TaskCommands(KitchenCore):
     def allocate(self, planner: Planner | None = None) -> AllocationResult:
         """Run one allocation pass over the ready queue (retried on fresh state on conflict);
         ``planner`` replaces our pass planner (policy comparisons in the simulator)."""
+        self.sync_reads()
         attempts = 0
 
         def command() -> AllocationResult:
@@ -274,11 +275,13 @@ class TaskCommands(KitchenCore):
         staff_id: UUID | None = None,
         limit: int = 200,
     ) -> list[TaskView]:
+        self.sync_reads()
         rows = self.read_model.list_tasks(status, counter, staff_id, limit)
         return [TaskView.of(self.task(r.task_id)) for r in rows]
 
     def queue_view(self, limit: int = 50) -> list[QueuedTask]:
         """Ready tasks in pick order with their dispatch age (order age plus rush credit)."""
+        self.sync_reads()
         now = self.clock.now()
         result = []
         for entry in self.queue.top(limit):

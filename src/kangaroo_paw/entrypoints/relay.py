@@ -10,11 +10,11 @@ from kangaroo_paw.adapters.kafka.publisher import KafkaEventPublisher
 from kangaroo_paw.adapters.postgres.connection import connect, schema_of
 from kangaroo_paw.adapters.postgres.leadership import AdvisoryLock, LeadershipLost
 from kangaroo_paw.adapters.postgres.listen import DEFAULT_CHANNEL, PostgresNotificationListener
+from kangaroo_paw.adapters.postgres.outbox_log import OutboxLog
 from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore
-from kangaroo_paw.application.outbox_log import OutboxLog
 from kangaroo_paw.application.relay import NotificationLog, Relay, describe
+from kangaroo_paw.composition import build_services
 from kangaroo_paw.entrypoints.relay_reader import ReaderProcessLog
-from kangaroo_paw.entrypoints.services import build_services
 from kangaroo_paw.ports.publisher import EventPublisher
 from kangaroo_paw.settings import Settings
 

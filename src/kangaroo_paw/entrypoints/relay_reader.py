@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from kangaroo_paw.adapters.kafka.publisher import encode_envelope, envelope_key
-from kangaroo_paw.application.outbox_log import OutboxLog
+from kangaroo_paw.adapters.postgres.outbox_log import OutboxLog
 from kangaroo_paw.application.relay import EncodedRecord, describe
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.settings import Settings
@@ -42,7 +42,7 @@ def encode_records(envelopes: list[Envelope]) -> list[EncodedRecord]:
 
 def serve(settings: Settings, conn: Connection) -> None:
     """The reader process: answers ``(after, limit)`` until ``None`` or the relay is gone."""
-    from kangaroo_paw.entrypoints.services import build_services
+    from kangaroo_paw.composition import build_services
 
     services = build_services(settings, with_queue=False)
     outbox = OutboxLog(services.kitchen)

@@ -10,7 +10,7 @@ import threading
 from kangaroo_paw.adapters.temporal.activities import queue_catch_up
 from kangaroo_paw.adapters.temporal.worker import KitchenWorker
 from kangaroo_paw.application.kitchen import Kitchen
-from kangaroo_paw.entrypoints.services import build_services
+from kangaroo_paw.composition import build_services
 from kangaroo_paw.settings import Settings
 
 log = logging.getLogger(__name__)

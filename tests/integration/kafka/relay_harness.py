@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
-from kangaroo_paw.entrypoints.services import Services, build_services
+from kangaroo_paw.composition import Services, build_services
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.settings import Settings
 

@@ -18,7 +18,7 @@ from kangaroo_paw.adapters.postgres.migrate import (
 )
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
 from kangaroo_paw.application.kitchen import Kitchen
-from kangaroo_paw.entrypoints.services import build_services
+from kangaroo_paw.composition import build_services
 from kangaroo_paw.settings import Settings
 
 pytestmark = pytest.mark.postgres

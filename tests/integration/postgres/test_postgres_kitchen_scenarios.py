@@ -1,6 +1,6 @@
 """The Kitchen scenarios of tests/unit/application, on PostgreSQL.
 
-Same scenario class, only the environment changes (as in eventsourcing's own examples): every
+Same scenario class, only the settings change (as in eventsourcing's own examples): every
 harness the scenarios build gets a freshly migrated schema of its own, with the library's table
 creation off, and the schema is dropped afterwards.
 """
@@ -8,10 +8,8 @@ creation off, and the schema is dropped afterwards.
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,40 +18,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "applicati
 import kitchen_harness
 from test_kitchen_scenarios import KitchenScenarios
 
-from kangaroo_paw.adapters.postgres.connection import eventsourcing_env
-from kangaroo_paw.adapters.postgres.migrate import drop_schema, migrate
-from kangaroo_paw.entrypoints import bootstrap
-from kangaroo_paw.settings import Settings
+from kangaroo_paw.adapters.postgres.migrate import drop_schema
 
 pytestmark = pytest.mark.postgres
 
 
 class TestKitchenPostgres(KitchenScenarios):
+    """Every scenario with ``persistence = "postgres"``: the harness selects the store by
+    settings (``KP_STORE=postgres``, a fresh schema per harness); the schemas are dropped."""
+
     persistence = "postgres"
 
     @pytest.fixture(autouse=True)
-    def _on_postgres(self, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-        """Route the harness's ``persistence="postgres"`` to a fresh schema: the embedded
-        wiring stays as it is, only the event store's environment is PostgreSQL's."""
-        schemas: list[Settings] = []
-        build_embedded = bootstrap.build_embedded
-
-        def build(settings: Settings, **kwargs: Any) -> bootstrap.EmbeddedKitchen:
-            if kwargs.get("persistence") != "postgres":
-                return build_embedded(settings, **kwargs)
-            pg = Settings.from_env(
-                postgres_schema=f"kp_sc_{uuid.uuid4().hex[:10]}", postgres_pool_size=3
-            )
-            migrate(pg)
-            schemas.append(pg)
-            with monkeypatch.context() as patch:
-                patch.setattr(bootstrap, "sqlite_env", lambda _path: eventsourcing_env(pg))
-                embedded = build_embedded(settings, **{**kwargs, "persistence": "sqlite"})
-            recorder = type(embedded.kitchen.recorder).__name__
-            assert recorder == "PostgresApplicationRecorder", recorder
-            return embedded
-
-        monkeypatch.setattr(kitchen_harness, "build_embedded", build)
+    def _drop_schemas(self) -> Iterator[None]:
         yield
-        for pg in schemas:
-            drop_schema(pg)
+        while kitchen_harness.POSTGRES_SCHEMAS:
+            drop_schema(kitchen_harness.POSTGRES_SCHEMAS.pop())
+
+    def test_the_harness_runs_on_postgres(self, tmp_path: Path) -> None:
+        harness = kitchen_harness.build_harness(self.persistence, tmp_path)
+        try:
+            assert type(harness.kitchen.recorder).__name__ == "PostgresApplicationRecorder"
+        finally:
+            harness.close()

@@ -13,7 +13,7 @@ from kangaroo_paw.adapters.postgres.leadership import AdvisoryLock, LeadershipLo
 from kangaroo_paw.adapters.postgres.listen import PostgresNotificationListener
 from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
-from kangaroo_paw.entrypoints.services import build_services
+from kangaroo_paw.composition import build_services
 from kangaroo_paw.ports.tracking import PositionStore
 from kangaroo_paw.settings import Settings
 

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from kangaroo_paw.adapters.kafka.publisher import encode_envelope, envelope_key
+from kangaroo_paw.adapters.postgres.outbox_log import OutboxLog
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
-from kangaroo_paw.application.outbox_log import OutboxLog
 from kangaroo_paw.application.relay import EncodedRecord
+from kangaroo_paw.composition import Services, build_services
 from kangaroo_paw.entrypoints.relay_reader import ReaderProcessLog
-from kangaroo_paw.entrypoints.services import Services, build_services
 from kangaroo_paw.settings import Settings
 
 pytestmark = pytest.mark.postgres

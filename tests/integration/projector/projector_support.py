@@ -14,8 +14,8 @@ from uuid import UUID
 from kangaroo_paw.adapters.clock import SystemClock
 from kangaroo_paw.adapters.redis.queue import RedisReadyQueue, connect
 from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.composition import policy_from
 from kangaroo_paw.domain.errors import KitchenError
-from kangaroo_paw.entrypoints.bootstrap import policy_from
 from kangaroo_paw.ports.queue import QueueEntry, ReadyQueue
 from kangaroo_paw.ports.read_model import OrderRow, ReadModel, TaskRow
 from kangaroo_paw.settings import Settings

@@ -22,7 +22,7 @@ from projector_support import (
 
 from kangaroo_paw.adapters.postgres.connection import connect
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
-from kangaroo_paw.entrypoints.services import Services, build_services
+from kangaroo_paw.composition import Services, build_services
 from kangaroo_paw.settings import Settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.e2e]

@@ -12,7 +12,6 @@ from uuid import UUID
 import pytest
 from temporal_support import TemporalHarness, wait_for
 
-from kangaroo_paw.adapters.memory.runtime import EmbeddedRuntime
 from kangaroo_paw.adapters.temporal.activities import queue_catch_up
 from kangaroo_paw.adapters.temporal.common import (
     allocation_workflow_id,
@@ -21,7 +20,8 @@ from kangaroo_paw.adapters.temporal.common import (
 )
 from kangaroo_paw.application.demo_kitchen import RECIPES, recipe_steps
 from kangaroo_paw.application.kitchen import Kitchen
-from kangaroo_paw.entrypoints.bootstrap import build_embedded
+from kangaroo_paw.application.runtime import EmbeddedRuntime
+from kangaroo_paw.composition import build_embedded
 from kangaroo_paw.settings import Settings
 
 pytestmark = pytest.mark.temporal
@@ -41,7 +41,7 @@ def shorten_recipes(kitchen: Kitchen, secs: float) -> None:
 
 def build_stack(temporal: TemporalHarness, ttl: float) -> Stack:
     embedded = build_embedded(
-        Settings(assignment_ttl_secs=ttl, kitchen=temporal.kitchen), persistence="popo"
+        Settings(assignment_ttl_secs=ttl, kitchen=temporal.kitchen, store="memory")
     )
     kitchen = embedded.kitchen
     shorten_recipes(kitchen, 1.0)

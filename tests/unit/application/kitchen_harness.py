@@ -15,9 +15,35 @@ from uuid import UUID
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.application.views import OrderView, StaffView, TaskView
-from kangaroo_paw.entrypoints.bootstrap import EmbeddedKitchen, build_embedded
+from kangaroo_paw.composition import EmbeddedKitchen, build_embedded
 from kangaroo_paw.ports.envelope import Envelope
-from kangaroo_paw.settings import Settings
+from kangaroo_paw.settings import Settings, Store
+
+STORES: dict[str, Store] = {"popo": "memory", "sqlite": "sqlite", "postgres": "postgres"}
+# The schemas harnesses on PostgreSQL created, for the PostgreSQL tests to drop afterwards.
+POSTGRES_SCHEMAS: list[Settings] = []
+
+
+def harness_settings(persistence: str, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings that put the kitchen on ``persistence``: popo (in memory), sqlite (a file in
+    ``data_dir``) or postgres (a freshly migrated schema of its own, from ``KP_DATABASE_URL``)."""
+    store = STORES[persistence]
+    if store != "postgres":
+        return Settings(data_dir=data_dir, store=store, **overrides)
+    from uuid import uuid4
+
+    from kangaroo_paw.adapters.postgres.migrate import migrate
+
+    settings = Settings.from_env(
+        data_dir=data_dir,
+        store=store,
+        postgres_schema=f"kp_sc_{uuid4().hex[:10]}",
+        postgres_pool_size=3,
+        **overrides,
+    )
+    migrate(settings)
+    POSTGRES_SCHEMAS.append(settings)
+    return settings
 
 
 @dataclass
@@ -112,8 +138,8 @@ def build_harness(
     """The demo kitchen (unless ``seed`` is False) on ``persistence``, recovered (projections
     rebuilt, timers re-armed) and, unless ``settle`` is False, settled."""
     clock = clock or ManualClock()
-    settings = Settings(data_dir=data_dir, **overrides)
-    embedded = build_embedded(settings, clock=clock, persistence=persistence, seed=seed)
+    settings = harness_settings(persistence, data_dir, **overrides)
+    embedded = build_embedded(settings, clock=clock, seed=seed)
     embedded.runtime.recover()
     harness = Harness(embedded, clock)
     if settle:

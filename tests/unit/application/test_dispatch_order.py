@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -30,13 +30,13 @@ from hypothesis import strategies as st
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
 from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
+from kangaroo_paw.application.following import LogFollower
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.application.policy import Policy
-from kangaroo_paw.application.projection import Follower, Projections
+from kangaroo_paw.application.projection import Projections
 from kangaroo_paw.domain.recipes import RecipeStep
 from kangaroo_paw.domain.task import Task, TaskStatus
-from kangaroo_paw.ports.envelope import Envelope
-from kangaroo_paw.ports.queue import QueueEntry, ReadyQueue
+from kangaroo_paw.ports.queue import QueueEntry
 
 CREDIT = 120.0
 
@@ -47,21 +47,12 @@ class World:
 
     kitchen: Kitchen
     clock: ManualClock
-    follower: Follower
+    follower: LogFollower
     orders: list[UUID] = field(default_factory=list)
     confirmed_at: dict[UUID, datetime] = field(default_factory=dict)
     waiting_since: dict[UUID, int] = field(default_factory=dict)  # task -> pass it was ready at
     assigned_in: dict[int, list[Task]] = field(default_factory=dict)  # pass -> tasks assigned
     passes: int = 0
-
-
-def feed(queue: ReadyQueue, kitchen: Kitchen) -> Any:
-    projections = Projections(kitchen)
-
-    def handle(envelopes: list[Envelope]) -> None:
-        queue.apply(projections.queue_ops(envelopes), envelopes[-1].notification_id)
-
-    return handle
 
 
 def build(data: st.DataObject) -> World:
@@ -94,8 +85,10 @@ def build(data: st.DataObject) -> World:
         ]
         deps = [(n + 1, n) for n in range(1, len(chain))]
         kitchen.define_recipe(f"item{r}", steps, deps)
-    follower = Follower(kitchen)
-    follower.add_sink("queue", queue.position, feed(queue, kitchen))
+    follower = LogFollower(kitchen)
+    projections = Projections(kitchen)
+    follower.before_batch(projections.forget)
+    follower.add_sink("queue", queue.position, partial(projections.apply_to_queue, queue))
     follower.catch_up()
     return World(kitchen, clock, follower)
 
@@ -198,7 +191,7 @@ def assert_queue_equals_rebuild(world: World) -> list[QueueEntry]:
     world.follower.catch_up()
     live = world.kitchen.queue.top(1_000_000)
     rebuilt = InMemoryReadyQueue()
-    feed(rebuilt, world.kitchen)(world.kitchen.event_log(0, 1_000_000))
+    Projections(world.kitchen).apply_to_queue(rebuilt, world.kitchen.event_log(0, 1_000_000))
     assert rebuilt.top(1_000_000) == live
     for entry in live:
         assert entry.key == world.kitchen.task(entry.task_id).dispatch_key

@@ -11,15 +11,15 @@ import pytest
 
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.adapters.kafka.publisher import encode_envelope
-from kangaroo_paw.application.outbox_log import OutboxLog
-from kangaroo_paw.entrypoints.bootstrap import EmbeddedKitchen, build_embedded
+from kangaroo_paw.adapters.postgres.outbox_log import OutboxLog
+from kangaroo_paw.composition import EmbeddedKitchen, build_embedded
 from kangaroo_paw.settings import Settings
 
 
 @pytest.fixture
 def embedded(tmp_path: Path) -> Iterator[EmbeddedKitchen]:
     kitchen = build_embedded(
-        Settings(data_dir=tmp_path), clock=ManualClock(), persistence="popo", seed=True
+        Settings(data_dir=tmp_path, store="memory"), clock=ManualClock(), seed=True
     )
     yield kitchen
     kitchen.kitchen.close()

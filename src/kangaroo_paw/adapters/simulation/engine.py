@@ -7,7 +7,7 @@ import heapq
 import itertools
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,12 +31,11 @@ from kangaroo_paw.adapters.simulation.workload import (
     make_workload,
     reaction_secs,
 )
-from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.application.policy import Policy
-from kangaroo_paw.application.projection import Follower, Projections
-from kangaroo_paw.application.reactions import react
+from kangaroo_paw.application.runtime import EmbeddedRuntime
+from kangaroo_paw.composition import build_kitchen
 from kangaroo_paw.domain import ids
-from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.settings import Settings
 
 __all__ = ["SIM_EPOCH", "Progress", "SimConfig", "Simulation", "simulate"]
 
@@ -87,12 +86,12 @@ class Simulation:
             # The promise forecasts the production key's schedule: under another policy it
             # would measure the wrong thing, and each forecast costs a forward simulation.
             kitchen_policy = replace(kitchen_policy, promise_on_confirm=False)
-        self.kitchen = Kitchen(
-            policy=kitchen_policy,
-            clock=self.clock,
+        self.kitchen = build_kitchen(
+            Settings(store="memory"),
             queue=self.queue,
             read_model=InMemoryReadModel(),
-            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+            clock=self.clock,
+            policy=kitchen_policy,
         )
         seed_kitchen(self.kitchen, scenario)
         self.book = OrderBook(lambda: self.now)
@@ -101,16 +100,15 @@ class Simulation:
         self._seq = itertools.count()
         self.scheduler = SimulatedScheduler(self._push_at)
         self.observer = Observer(lambda: self.now, self._on_assigned)
-        self._projections = Projections(self.kitchen)
-        self._reacted = self.kitchen.head_position()
-        self.follower = Follower(self.kitchen)
-        self.follower.add_sink("queue", self.queue.position, self._apply_queue)
-        self.follower.add_sink("reactions", lambda: self._reacted, self._react)
-        self.observer.position = self._reacted
-        self.follower.add_sink("observer", lambda: self.observer.position, self.observer.handle)
-        self.book.position = self._reacted
-        self.follower.add_sink("orders", lambda: self.book.position, self.book.handle)
-        self.follower.catch_up()
+        # The embedded runtime's follower, without read model or bus, plus the simulator's
+        # own sinks; what the seeding recorded is projected, not reacted to.
+        self.runtime = EmbeddedRuntime(self.kitchen, self.queue, None, None, self.scheduler)
+        head = self.runtime.skip_to_head()
+        follower = self.runtime.follower
+        self.observer.position = self.book.position = head
+        follower.add_sink("observer", lambda: self.observer.position, self.observer.handle)
+        follower.add_sink("orders", lambda: self.book.position, self.book.handle)
+        self.runtime.drain()
         self.staff_ids = {c.name: ids.staff_id(c.name) for c in scenario.cooks}
         self.on_break: set[str] = set()
         self.machines_down: set[str] = set()
@@ -128,15 +126,6 @@ class Simulation:
         return self.profile.rate_for(self.config.load if self.config.load is not None else 0.7)
 
     # -- wiring --------------------------------------------------------------------------------
-
-    def _apply_queue(self, envelopes: Sequence[Envelope]) -> None:
-        self.queue.apply(self._projections.queue_ops(envelopes), envelopes[-1].notification_id)
-
-    def _react(self, envelopes: Sequence[Envelope]) -> None:
-        ttl = self.kitchen.policy.assignment_ttl_secs
-        for envelope in envelopes:
-            react(envelope, self.scheduler, ttl)
-        self._reacted = envelopes[-1].notification_id
 
     def _push(self, at: float, kind: str, payload: Any) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), kind, payload))
@@ -176,7 +165,7 @@ class Simulation:
                 _, _, kind, payload = heapq.heappop(self._heap)
                 arrived += kind == "arrive"
                 self._handlers[kind](self, payload)
-            self.follower.catch_up()
+            self.runtime.drain()
             if self.scheduler.take_allocation_request():
                 self._allocate()
             self.open_orders.difference_update(self.observer.take_completed())
@@ -206,7 +195,7 @@ class Simulation:
         for _ in range(MAX_PASSES):
             result = self.kitchen.allocate(self.policy.planner)
             self.passes += 1
-            self.follower.catch_up()
+            self.runtime.drain()
             if self.policy.complete_pass or not result.assigned:
                 break
 

@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.entrypoints.services import explain_startup_error
+    from kangaroo_paw.composition import explain_startup_error
 
     try:
         return _run(args, settings)

@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.entrypoints.services import explain_startup_error
+    from kangaroo_paw.composition import explain_startup_error
 
     try:
         return _run(args, settings)
@@ -40,8 +40,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from kangaroo_paw.adapters.postgres.leadership import lock_holder
     from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore
     from kangaroo_paw.application.relay import relay_status
+    from kangaroo_paw.composition import build_services
     from kangaroo_paw.entrypoints.relay import relay_lock_name, relay_name
-    from kangaroo_paw.entrypoints.services import build_services
 
     services = build_services(settings, with_queue=False)
     try:

@@ -45,7 +45,7 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     from kangaroo_paw.adapters.postgres.migrate import NotMigrated
-    from kangaroo_paw.entrypoints.projector import rebuild
+    from kangaroo_paw.composition import replay_projections
 
     console = Console(stderr=True)
     bar = Progress(
@@ -74,7 +74,7 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(stages[stage], completed=done, total=max(total, 1))
 
         try:
-            report = rebuild(settings, args.only, progress)
+            report = replay_projections(settings, args.only, progress)
         except NotMigrated as exc:
             print(f"kangaroo-paw projections: {exc}", file=sys.stderr)
             return 2
@@ -88,8 +88,7 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.entrypoints.projector import make_projector
-    from kangaroo_paw.entrypoints.services import build_services
+    from kangaroo_paw.composition import build_services, make_projector
 
     services = build_services(settings)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
-from kangaroo_paw.entrypoints.bootstrap import build_embedded
+from kangaroo_paw.composition import build_embedded
 from kangaroo_paw.settings import Settings
 
 

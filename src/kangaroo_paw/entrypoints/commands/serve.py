@@ -7,11 +7,11 @@ import dataclasses
 import logging
 import sys
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kangaroo_paw.entrypoints.bootstrap import EmbeddedKitchen, build_embedded
+from kangaroo_paw.composition import EmbeddedKitchen, ServicesRuntime, open_kitchen
+from kangaroo_paw.entrypoints.readiness import readiness_checks
 from kangaroo_paw.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -37,23 +37,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except SettingsError as exc:
         print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
         return 2
-    if settings.mode == "services":
-        from kangaroo_paw.adapters.postgres.migrate import NotMigrated
-        from kangaroo_paw.entrypoints.services_api import build_services_runtime
+    from kangaroo_paw.adapters.postgres.migrate import NotMigrated
 
-        try:
-            services_runtime = build_services_runtime(settings)
-        except NotMigrated as exc:
-            print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
-            return 2
-        return serve_runtime(settings, services_runtime)
-    return serve_runtime(settings, build_embedded(settings))
+    try:
+        runtime = open_kitchen(settings)
+    except NotMigrated as exc:
+        print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
+        return 2
+    return serve_runtime(settings, runtime)
 
 
-def serve_runtime(settings: Settings, runtime: Any) -> int:
-    """Start ``runtime`` (an EmbeddedKitchen, or a services runtime of the same shape:
-    ``kitchen``, ``start()``, ``close()``, optional ``bus``), serve until SIGTERM/SIGINT,
-    let in-flight requests finish, then close the runtime."""
+def serve_runtime(settings: Settings, runtime: EmbeddedKitchen | ServicesRuntime) -> int:
+    """Start ``runtime``, serve until SIGTERM/SIGINT, let in-flight requests finish, then
+    close the runtime."""
     from kangaroo_paw.adapters.http.app import create_app
     from kangaroo_paw.adapters.http.server import serve
 
@@ -63,10 +59,10 @@ def serve_runtime(settings: Settings, runtime: Any) -> int:
         app = create_app(
             settings,
             runtime.kitchen,
-            getattr(runtime, "bus", None),
-            checks=_checks(runtime),
+            runtime.bus,
+            checks=readiness_checks(runtime),
             stopping=stopping,
-            unavailable=tuple(getattr(runtime, "unavailable", ())),
+            unavailable=getattr(runtime, "unavailable", ()),
         )
         log.info(
             "serving Kangaroo Paw (%s mode) on http://%s:%d",
@@ -78,16 +74,3 @@ def serve_runtime(settings: Settings, runtime: Any) -> int:
     finally:
         runtime.close()
         log.info("kitchen closed")
-
-
-def _checks(runtime: Any) -> Mapping[str, Any]:
-    """Readiness probes beside the event store's."""
-    if not isinstance(runtime, EmbeddedKitchen):
-        return dict(getattr(runtime, "readiness_checks", {}))
-    embedded = runtime
-
-    def projections() -> Mapping[str, Any]:
-        head = embedded.kitchen.head_position()
-        return {"head": head, "lag": max(0, head - embedded.queue.position())}
-
-    return {"projections": projections}

@@ -20,7 +20,7 @@ from kangaroo_paw.adapters.simulation import (
     demo_scenario,
     load_scenario,
 )
-from kangaroo_paw.entrypoints.bootstrap import policy_from
+from kangaroo_paw.composition import policy_from
 from kangaroo_paw.entrypoints.simview import headline, progress_bar, utilization
 from kangaroo_paw.settings import Settings
 

@@ -1,0 +1,117 @@
+"""EmbeddedRuntime: one process plays relay, projector and consumer.
+
+It follows the notification log (a ``LogFollower`` woken by the kitchen's own saves) into the
+ready queue, the read model, the event bus and the reactions, and after a restart rebuilds
+what it needs and re-arms the timers that the state implies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from kangaroo_paw.application.following import Cursor, LogFollower
+from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.application.projection import Projections
+from kangaroo_paw.application.reactions import react, rearm
+from kangaroo_paw.application.views import TaskView
+from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.ports.publisher import EventPublisher
+from kangaroo_paw.ports.queue import ReadyQueue
+from kangaroo_paw.ports.read_model import ReadModel
+from kangaroo_paw.ports.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedRuntime:
+    """The in-process follower of the embedded mode and of the simulator."""
+
+    def __init__(
+        self,
+        kitchen: Kitchen,
+        queue: ReadyQueue,
+        read_model: ReadModel | None,
+        bus: EventPublisher | None,
+        scheduler: Scheduler,
+        poll_secs: float = 0.5,
+    ) -> None:
+        self.kitchen = kitchen
+        self.queue = queue
+        self.read_model = read_model
+        self.bus = bus
+        self.scheduler = scheduler
+        self.projections = Projections(kitchen)
+        self.follower = LogFollower(
+            kitchen, name="follower", poll_secs=poll_secs, announcer=kitchen
+        )
+        self.follower.before_batch(self.projections.forget)
+        self.follower.add_sink("queue", queue.position, self._apply_queue)
+        if read_model is not None:
+            self.follower.add_sink("read_model", read_model.position, self._apply_rows)
+        self._published: Cursor | None = None
+        if bus is not None:
+            self._published = self.follower.add_cursor_sink("bus", bus.publish)
+        self._reacted = self.follower.add_cursor_sink("reactions", self._react)
+
+    def _apply_queue(self, envelopes: Sequence[Envelope]) -> None:
+        self.projections.apply_to_queue(self.queue, envelopes)
+
+    def _apply_rows(self, envelopes: Sequence[Envelope]) -> None:
+        assert self.read_model is not None
+        self.projections.apply_to_rows(self.read_model, envelopes)
+
+    def _react(self, envelopes: Sequence[Envelope]) -> None:
+        ttl = self.kitchen.policy.assignment_ttl_secs
+        for envelope in envelopes:
+            react(envelope, self.scheduler, ttl)
+
+    def drain(self) -> int:
+        """Process everything recorded so far, synchronously; returns the events read."""
+        return self.follower.drain()
+
+    def skip_to_head(self) -> int:
+        """Let reactions and the bus start at the head: what is already recorded has been
+        reacted to and published (timers are re-armed from state instead)."""
+        head = self.kitchen.head_position()
+        self._reacted.value = head
+        if self._published is not None:
+            self._published.value = head
+        return head
+
+    def recover(self) -> int:
+        """Bring the projections up to date without replaying reactions or publishing old
+        events, then re-arm timers from state. Returns the number of timers armed."""
+        self.skip_to_head()
+        self.drain()
+        armed = rearm(self._open_tasks(), self.scheduler, self.kitchen.policy.assignment_ttl_secs)
+        self.scheduler.request_allocation()
+        return armed
+
+    def rebuild_projections(self) -> int:
+        """Drop the ready queue and the read model and replay the whole log into them (no
+        reactions, nothing published again); returns the events replayed."""
+        with self.follower.exclusive():
+            self.queue.clear()
+            if self.read_model is not None:
+                self.read_model.clear()
+            self.skip_to_head()
+            return self.follower.catch_up()
+
+    def _open_tasks(self) -> list[TaskView]:
+        if self.read_model is None:
+            return []
+        return [
+            self.kitchen.get_task(row.task_id)
+            for status in ("ASSIGNED", "STARTED")
+            for row in self.read_model.list_tasks(status, None, None, 1_000_000)
+        ]
+
+    def start(self) -> None:
+        armed = self.recover()
+        log.info("embedded runtime started: %d timer(s) re-armed", armed)
+        self.follower.start()
+
+    def stop(self) -> None:
+        self.follower.stop()
+        self.scheduler.close()
