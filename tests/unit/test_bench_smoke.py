@@ -10,14 +10,9 @@ import types
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import __main__ as harness  # noqa: E402
-from bench import report  # noqa: E402
-from bench.common import Skipped  # noqa: E402
+from bench import __main__ as harness
+from bench import report
+from bench.common import Skipped
 
 TINY = argparse.Namespace(size="tiny", seed=1)
 

@@ -7,23 +7,18 @@ creation off, and the schema is dropped afterwards.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "application"))
-
-import kitchen_harness
-from test_kitchen_scenarios import KitchenScenarios
 
 from kangaroo_paw.adapters.postgres.connection import eventsourcing_env
 from kangaroo_paw.adapters.postgres.migrate import drop_schema, migrate
 from kangaroo_paw.entrypoints import bootstrap
 from kangaroo_paw.settings import Settings
+from unit.application import kitchen_harness
+from unit.application.test_kitchen_scenarios import KitchenScenarios
 
 pytestmark = pytest.mark.postgres
 
