@@ -19,12 +19,12 @@ from bench.common import metric, pick, timed
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
 from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
-from kangaroo_paw.adapters.simulation.policies import TopNPlanner
-from kangaroo_paw.adapters.simulation.scenario import DEMO_MIX
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.composition import EmbeddedKitchen, build_embedded, store_env
 from kangaroo_paw.domain import ids
 from kangaroo_paw.settings import Settings
+from kangaroo_paw.simulation.policies import TopNPlanner
+from kangaroo_paw.simulation.scenario import DEMO_MIX
 
 BACKENDS = ("popo", "sqlite")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import metric, pick
-from kangaroo_paw.adapters.simulation.engine import SimConfig
-from kangaroo_paw.adapters.simulation.report import HORIZON_SECS, LATE_GRACE_SECS
-from kangaroo_paw.adapters.simulation.scenario import Scenario, demo_scenario, load_scenario
-from kangaroo_paw.adapters.simulation.study import optimum_table, policy_table
+from kangaroo_paw.simulation.engine import SimConfig
+from kangaroo_paw.simulation.report import HORIZON_SECS, LATE_GRACE_SECS
+from kangaroo_paw.simulation.scenario import Scenario, demo_scenario, load_scenario
+from kangaroo_paw.simulation.study import optimum_table, policy_table
 
 LOADS = (0.5, 0.7, 0.9)
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -167,7 +167,7 @@ NOTES = [
     "arrivals, breaks, machine failures, durations (lognormal, sigma 0.3) and reactions.",
     "mean / bound: over the critical path of recipe estimates (actual durations vary, so "
     "one ticket can beat it). mean / capacity bound: over the LP bound of "
-    "adapters/simulation/lpbound.py (actual durations, reaction delays, machine outages, "
+    "simulation/lpbound.py (actual durations, reaction delays, machine outages, "
     "every resource cut; 30 s grid; breaks ignored), which no policy can beat: 1.0 would "
     "be optimal.",
     "Promise: the ticket time predicted at confirm (the kitchen's forward simulation under "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from kangaroo_paw._version import __version__
 
 if TYPE_CHECKING:
     from kangaroo_paw.application.kitchen import Kitchen

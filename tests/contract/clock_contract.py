@@ -2,7 +2,7 @@
 
 How to reuse it::
 
-    from contract.clock_contract import ClockContract  # tests/ is on sys.path
+    from contract.clock_contract import ClockContract
 
     class TestMyClock(ClockContract):
         def make_clock(self) -> Clock:

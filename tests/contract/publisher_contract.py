@@ -2,7 +2,7 @@
 
 How to reuse it for another adapter (Kafka, ...)::
 
-    from contract.publisher_contract import EventPublisherContract  # tests/ is on sys.path
+    from contract.publisher_contract import EventPublisherContract
 
     class TestKafkaPublisher(EventPublisherContract):
         @pytest.fixture

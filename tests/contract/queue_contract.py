@@ -2,7 +2,7 @@
 
 How to reuse it for another adapter (Redis, ...)::
 
-    from contract.queue_contract import ReadyQueueContract  # tests/ is on sys.path
+    from contract.queue_contract import ReadyQueueContract
 
     class TestRedisReadyQueue(ReadyQueueContract):
         @pytest.fixture
@@ -13,8 +13,8 @@ How to reuse it for another adapter (Redis, ...)::
 
 A subclass either overrides ``make_queue()`` (an adapter that needs nothing else), or the
 ``queue`` fixture itself (one that needs other fixtures, like a client or a key prefix). Every
-test gets a new, empty queue. ``tests/`` is on ``sys.path`` because pytest puts the directory of
-``tests/conftest.py`` there (rootdir-relative imports, no ``__init__.py``).
+test gets a new, empty queue. ``contract.queue_contract`` resolves because pyproject's pytest
+``pythonpath`` puts ``tests/`` on ``sys.path`` (no ``__init__.py`` files).
 """
 
 from __future__ import annotations

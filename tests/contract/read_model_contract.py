@@ -2,7 +2,7 @@
 
 How to reuse it for another adapter (PostgreSQL, ...)::
 
-    from contract.read_model_contract import ReadModelContract  # tests/ is on sys.path
+    from contract.read_model_contract import ReadModelContract
 
     class TestPostgresReadModel(ReadModelContract):
         @pytest.fixture

@@ -6,8 +6,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from clock_contract import ClockContract
 
+from contract.clock_contract import ClockContract
 from kangaroo_paw.adapters.clock import ManualClock, SystemClock
 from kangaroo_paw.ports.clock import Clock
 

@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from publisher_contract import EventPublisherContract, envelope
 
+from contract.publisher_contract import EventPublisherContract, envelope
 from kangaroo_paw.adapters.memory.bus import InProcessEventBus, Subscription
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.publisher import EventPublisher

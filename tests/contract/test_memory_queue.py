@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from queue_contract import ReadyQueueContract
-
+from contract.queue_contract import ReadyQueueContract
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
 from kangaroo_paw.ports.queue import ReadyQueue
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from read_model_contract import ReadModelContract
-
+from contract.read_model_contract import ReadModelContract
 from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
 from kangaroo_paw.ports.read_model import ReadModel
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from scheduler_contract import RecordingHandlers, SchedulerContract
 
+from contract.scheduler_contract import RecordingHandlers, SchedulerContract
 from kangaroo_paw.adapters.clock import ManualClock, SystemClock
 from kangaroo_paw.adapters.memory.scheduler import MAX_ATTEMPTS, InProcessScheduler
 from kangaroo_paw.ports.scheduler import Scheduler

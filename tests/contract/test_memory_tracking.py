@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tracking_contract import PositionStoreContract
-
+from contract.tracking_contract import PositionStoreContract
 from kangaroo_paw.adapters.memory.tracking import InMemoryPositionStore
 from kangaroo_paw.ports.tracking import PositionStore
 

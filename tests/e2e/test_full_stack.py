@@ -10,7 +10,6 @@ the topic exactly once, nothing done twice, and the workflows in Temporal.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,8 +18,7 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from full_stack_support import (
+from e2e.full_stack_support import (
     Cooks,
     FullStack,
     by_type,

@@ -10,14 +10,9 @@ import types
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import __main__ as harness  # noqa: E402
-from bench import report  # noqa: E402
-from bench.common import Skipped  # noqa: E402
+from bench import __main__ as harness
+from bench import report
+from bench.common import Skipped
 
 TINY = argparse.Namespace(size="tiny", seed=1)
 
@@ -62,7 +57,11 @@ def test_sim_suite_on_tiny_sizes() -> None:
         assert len(optimum["batches"]) == 2
         assert set(optimum["summary"]) == policies
         for batch in optimum["batches"]:
-            assert all(r >= 1.0 - 1e-9 for r in batch["ratios"].values())
+            assert all(r > 0 for r in batch["ratios"].values())
+            # Only a proven optimum bounds every policy: on a busy machine the tiny size's 2 s
+            # solver limit can stop at a schedule that a policy beats.
+            if batch["proven_optimal"]:
+                assert all(r >= 1.0 - 1e-9 for r in batch["ratios"].values())
     json.dumps(result)
 
 

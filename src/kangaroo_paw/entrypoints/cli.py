@@ -8,7 +8,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from kangaroo_paw import __version__
+from kangaroo_paw._version import __version__
 from kangaroo_paw.entrypoints import commands
 from kangaroo_paw.entrypoints.logs import configure_logging
 from kangaroo_paw.settings import Settings, SettingsError

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kangaroo_paw.adapters.simulation import Progress as SimProgress
-from kangaroo_paw.adapters.simulation import SimReport
+from kangaroo_paw.simulation import Progress as SimProgress
+from kangaroo_paw.simulation import SimReport
 
 
 def mmss(secs: float) -> str:

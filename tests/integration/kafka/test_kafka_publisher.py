@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
+import kafka
 import pytest
 from fault_proxy import FaultProxy
 from kafka.partitioner.default import murmur2
@@ -73,10 +75,13 @@ def test_publishes_every_envelope_in_order_per_order_key(
         assert numbers == sorted(numbers)
 
 
-def test_nothing_to_publish_needs_no_broker() -> None:
+def test_nothing_to_publish_needs_no_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    producers: list[dict[str, Any]] = []
+    monkeypatch.setattr(kafka, "KafkaProducer", lambda **config: producers.append(config))
     pub = KafkaEventPublisher("127.0.0.1:1", "nowhere", timeout_secs=1)
     pub.publish([])
     pub.close()
+    assert producers == []  # an empty batch never bootstraps a producer
 
 
 def test_raises_while_the_broker_is_unreachable_and_recovers(settings: Settings) -> None:

@@ -7,18 +7,14 @@ creation off, and the schema is dropped afterwards.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "application"))
-
-import kitchen_harness
-from test_kitchen_scenarios import KitchenScenarios
-
 from kangaroo_paw.adapters.postgres.migrate import drop_schema
+from unit.application import kitchen_harness
+from unit.application.test_kitchen_scenarios import KitchenScenarios
 
 pytestmark = pytest.mark.postgres
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from integration.projector.projector_support import drop, migrated, unique_settings
 from kangaroo_paw.settings import Settings
-
-# The helpers module sits beside this file; make it importable under any --import-mode.
-sys.path.insert(0, str(Path(__file__).parent))
-from projector_support import drop, migrated, unique_settings
 
 
 @pytest.fixture

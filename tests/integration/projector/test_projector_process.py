@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from projector_support import (
+
+from integration.projector.projector_support import (
     Workload,
     process_env,
     queue_snapshot,
     rows_snapshot,
     truth,
 )
-
 from kangaroo_paw.adapters.postgres.connection import connect
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
 from kangaroo_paw.composition import Services, build_services

@@ -6,7 +6,8 @@ import threading
 import time
 
 import pytest
-from projector_support import (
+
+from integration.projector.projector_support import (
     Workload,
     postgres_kitchen,
     queue_snapshot,
@@ -14,7 +15,6 @@ from projector_support import (
     rows_snapshot,
     sql_read_model,
 )
-
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
 from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen

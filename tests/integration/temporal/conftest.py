@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from temporal_support import TemporalHarness
+from integration.temporal.temporal_support import TemporalHarness
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
-from temporal_support import TemporalHarness, wait_for
 
+from integration.temporal.temporal_support import TemporalHarness, wait_for
 from kangaroo_paw.adapters.temporal.activities import queue_catch_up
 from kangaroo_paw.adapters.temporal.common import (
     allocation_workflow_id,

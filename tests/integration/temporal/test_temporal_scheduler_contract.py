@@ -8,21 +8,17 @@ no request waiting and no pass running."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "contract"))
-from scheduler_contract import RecordingHandlers, SchedulerContract
-from temporal_support import TemporalHarness
-
+from contract.scheduler_contract import RecordingHandlers, SchedulerContract
+from integration.temporal.temporal_support import TemporalHarness
 from kangaroo_paw.adapters.temporal.common import (
     TIMER_RETRY,
     allocation_workflow_id,

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from temporal_support import TemporalHarness, wait_for
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.worker import Replayer
 
+from integration.temporal.temporal_support import TemporalHarness, wait_for
 from kangaroo_paw.adapters.temporal.common import (
     ALLOCATION_WORKFLOW,
     REQUEST_SIGNAL,

@@ -17,7 +17,6 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import RecordConflictError
-from kitchen_harness import Harness, build_harness
 
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.domain import ids
@@ -35,6 +34,7 @@ from kangaroo_paw.domain.errors import (
 )
 from kangaroo_paw.domain.recipes import RecipeStep
 from kangaroo_paw.domain.staff import Staff
+from unit.application.kitchen_harness import Harness, build_harness
 
 BURGER = {"burger_combo": 1}
 

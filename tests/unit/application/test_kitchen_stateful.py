@@ -33,7 +33,6 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from kitchen_harness import Harness, build_harness
 
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.application.projection import task_row_status
@@ -43,6 +42,7 @@ from kangaroo_paw.domain.shifts import Shift
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import ACTIVE, Task, TaskStatus
+from unit.application.kitchen_harness import Harness, build_harness
 
 pytestmark = pytest.mark.timeout(900)
 

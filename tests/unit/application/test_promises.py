@@ -11,12 +11,12 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from kitchen_harness import Harness, build_harness
 
 from kangaroo_paw.application.promises import shift_window
 from kangaroo_paw.domain import ids
 from kangaroo_paw.domain.forecast import ForecastParams, Phase
 from kangaroo_paw.domain.shifts import Shift
+from unit.application.kitchen_harness import Harness, build_harness
 
 REACTION = timedelta(seconds=5)  # the policy's default promise_reaction_secs
 HORIZON = ForecastParams().horizon_secs

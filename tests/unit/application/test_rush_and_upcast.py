@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import StoredEvent
-from kitchen_harness import Harness, build_harness
 
 from kangaroo_paw.domain.errors import InvalidOrder, InvalidTransition
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS
 from kangaroo_paw.domain.task import Task
+from unit.application.kitchen_harness import Harness, build_harness
 
 BURGER = {"burger_combo": 1}
 

@@ -171,8 +171,23 @@ def validate(steps: list[RecipeStep], deps: list[Dependency], item_key: str = "b
     validate_recipe(item_key, steps, deps, COUNTERS, MACHINES)
 
 
-def test_the_demo_burger_is_valid() -> None:
-    validate(BURGER, [(4, 1), (4, 2), (4, 3)])
+def verdict(steps: list[RecipeStep], deps: list[Dependency], item_key: str = "burger") -> str:
+    """What the validator says of a recipe: ``valid``, or the first problem it names."""
+    try:
+        validate(steps, deps, item_key)
+    except RecipeInvalid as exc:
+        return str(exc)
+    return "valid"
+
+
+def test_the_demo_burger_and_recipes_at_each_limit_are_valid() -> None:
+    verdicts = {
+        "demo burger": verdict(BURGER, [(4, 1), (4, 2), (4, 3)]),
+        "64-character key": verdict(BURGER, [], item_key="k" * 64),
+        "100 steps": verdict([step(n, "grill") for n in range(1, 101)], []),
+        "step 10000 of a whole day": verdict([step(10_000, "grill", estimate=86_400)], []),
+    }
+    assert verdicts == dict.fromkeys(verdicts, "valid")
 
 
 @pytest.mark.parametrize(

@@ -9,18 +9,18 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from kangaroo_paw.adapters.simulation import SimConfig, Simulation, demo_scenario, load_scenario
-from kangaroo_paw.adapters.simulation.bounds import (
+from kangaroo_paw.domain.order import Priority
+from kangaroo_paw.simulation import SimConfig, Simulation, demo_scenario, load_scenario
+from kangaroo_paw.simulation.bounds import (
     BoundInstance,
     BoundTask,
     Cut,
     bound_instance,
     resource_cuts,
 )
-from kangaroo_paw.adapters.simulation.optimum import solve_batch
-from kangaroo_paw.adapters.simulation.study import same_arrivals
-from kangaroo_paw.adapters.simulation.workload import Arrival, Workload
-from kangaroo_paw.domain.order import Priority
+from kangaroo_paw.simulation.optimum import solve_batch
+from kangaroo_paw.simulation.study import same_arrivals
+from kangaroo_paw.simulation.workload import Arrival, Workload
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "bench" / "scenarios"
 ORDER = UUID(int=7)
@@ -64,7 +64,7 @@ def test_the_demo_crew_gives_one_cut_per_group_of_counters_only_it_can_serve() -
 
 def test_one_slot_two_orders_the_lp_finds_the_queue() -> None:
     pytest.importorskip("ortools")
-    from kangaroo_paw.adapters.simulation.lpbound import capacity_bound
+    from kangaroo_paw.simulation.lpbound import capacity_bound
 
     other = UUID(int=8)
     a = BoundTask(uuid4(), ORDER, "oven", None, 60.0, 0.0, ())
@@ -82,7 +82,7 @@ def test_one_slot_two_orders_the_lp_finds_the_queue() -> None:
 
 def test_the_capacity_bound_is_below_the_optimum_of_a_batch() -> None:
     pytest.importorskip("ortools")
-    from kangaroo_paw.adapters.simulation.lpbound import capacity_bound
+    from kangaroo_paw.simulation.lpbound import capacity_bound
 
     scenario = demo_scenario().without_disruptions()
     batch = (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kangaroo_paw.adapters.simulation import POLICIES
 from kangaroo_paw.entrypoints.cli import main
+from kangaroo_paw.simulation import POLICIES
 
 
 def test_simulate_compares_policies_and_writes_json(

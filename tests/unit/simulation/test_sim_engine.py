@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from kangaroo_paw.adapters.simulation import POLICIES, SimConfig, Simulation, demo_scenario
-from kangaroo_paw.adapters.simulation.study import same_arrivals
 from kangaroo_paw.domain.order import OrderStatus
 from kangaroo_paw.domain.task import TaskStatus
+from kangaroo_paw.simulation import POLICIES, SimConfig, Simulation, demo_scenario
+from kangaroo_paw.simulation.study import same_arrivals
 
 SHORT = SimConfig(minutes=20, load=0.6, seed=3)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from kangaroo_paw.adapters.simulation.optimum import (
+from kangaroo_paw.simulation.optimum import (
     batch_tasks,
     critical_path_total,
     policy_total,
     random_batches,
     solve_batch,
 )
-from kangaroo_paw.adapters.simulation.scenario import demo_scenario
+from kangaroo_paw.simulation.scenario import demo_scenario
 
 pytest.importorskip("ortools")
 

@@ -10,8 +10,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
-from kangaroo_paw.adapters.simulation.orderbook import OrderBook
-from kangaroo_paw.adapters.simulation.policies import (
+from kangaroo_paw.domain.allocation import Candidate, CookState, plan_pass
+from kangaroo_paw.domain.scoring import Weights
+from kangaroo_paw.ports.queue import QueueEntry, Upsert
+from kangaroo_paw.simulation.orderbook import OrderBook
+from kangaroo_paw.simulation.policies import (
     POLICIES,
     SortedPlanner,
     TopNPlanner,
@@ -20,10 +23,7 @@ from kangaroo_paw.adapters.simulation.policies import (
     srpt_key,
     v1_key,
 )
-from kangaroo_paw.adapters.simulation.scheduler import SimulatedScheduler
-from kangaroo_paw.domain.allocation import Candidate, CookState, plan_pass
-from kangaroo_paw.domain.scoring import Weights
-from kangaroo_paw.ports.queue import QueueEntry, Upsert
+from kangaroo_paw.simulation.scheduler import SimulatedScheduler
 
 WEIGHTS = Weights()
 GRILL = ("griller", "grill-1")

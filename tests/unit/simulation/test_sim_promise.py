@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kangaroo_paw.adapters.simulation.report import HORIZON_SECS, Ticket, promise_accuracy
+from kangaroo_paw.simulation.report import HORIZON_SECS, Ticket, promise_accuracy
 
 
 def _ticket(secs: float, promised: float | None) -> Ticket:

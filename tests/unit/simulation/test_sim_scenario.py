@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kangaroo_paw.adapters.simulation.capacity import load_profile
-from kangaroo_paw.adapters.simulation.scenario import (
+from kangaroo_paw.simulation.capacity import load_profile
+from kangaroo_paw.simulation.scenario import (
     ScenarioError,
     demo_scenario,
     load_scenario,
@@ -103,7 +103,7 @@ SCENARIOS = Path(__file__).resolve().parents[3] / "bench" / "scenarios"
     ],
 )
 def test_the_bench_scenarios_load_and_run(name: str, bottleneck: str) -> None:
-    from kangaroo_paw.adapters.simulation import SimConfig, Simulation
+    from kangaroo_paw.simulation import SimConfig, Simulation
 
     scenario = load_scenario(SCENARIOS / name)
     profile = load_profile(scenario, reaction_mean_secs=5.0)

@@ -17,7 +17,7 @@ from litestar.openapi.plugins import (
 )
 from litestar.openapi.spec import Tag
 
-from kangaroo_paw import __version__
+from kangaroo_paw._version import __version__
 from kangaroo_paw.adapters.http.allocation import AllocatorController, QueueController
 from kangaroo_paw.adapters.http.errors import exception_handlers
 from kangaroo_paw.adapters.http.events import EventController

@@ -8,10 +8,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from kangaroo_paw.adapters.simulation import SimConfig, SimReport, Simulation, demo_scenario
 from kangaroo_paw.composition import policy_from
 from kangaroo_paw.entrypoints.simview import headline, mmss, progress_bar, utilization
 from kangaroo_paw.settings import Settings
+from kangaroo_paw.simulation import SimConfig, SimReport, Simulation, demo_scenario
 
 
 def register(subparsers: Any) -> None:

@@ -11,7 +11,10 @@ from typing import Any
 
 from rich.console import Console
 
-from kangaroo_paw.adapters.simulation import (
+from kangaroo_paw.composition import policy_from
+from kangaroo_paw.entrypoints.simview import headline, progress_bar, utilization
+from kangaroo_paw.settings import Settings
+from kangaroo_paw.simulation import (
     POLICIES,
     Scenario,
     ScenarioError,
@@ -20,9 +23,6 @@ from kangaroo_paw.adapters.simulation import (
     demo_scenario,
     load_scenario,
 )
-from kangaroo_paw.composition import policy_from
-from kangaroo_paw.entrypoints.simview import headline, progress_bar, utilization
-from kangaroo_paw.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -106,7 +106,7 @@ def vars_of(config: SimConfig) -> dict[str, Any]:
 
 
 def _plot(reports: list[Any], folder: Path, console: Console, err: Console) -> int:
-    from kangaroo_paw.adapters.simulation.plots import PlottingUnavailable, write_charts
+    from kangaroo_paw.simulation.plots import PlottingUnavailable, write_charts
 
     try:
         for path in write_charts(reports, folder):

@@ -18,10 +18,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from kangaroo_paw.adapters.simulation.engine import SimConfig, Simulation
-from kangaroo_paw.adapters.simulation.scenario import Scenario
-from kangaroo_paw.adapters.simulation.workload import Arrival, Workload
 from kangaroo_paw.domain.order import Priority
+from kangaroo_paw.simulation.engine import SimConfig, Simulation
+from kangaroo_paw.simulation.scenario import Scenario
+from kangaroo_paw.simulation.workload import Arrival, Workload
 
 
 class SolverMissing(RuntimeError):

@@ -24,11 +24,11 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from kangaroo_paw.adapters.simulation.scenario import Scenario
-from kangaroo_paw.adapters.simulation.workload import reaction_secs
+from kangaroo_paw.simulation.scenario import Scenario
+from kangaroo_paw.simulation.workload import reaction_secs
 
 if TYPE_CHECKING:
-    from kangaroo_paw.adapters.simulation.engine import Simulation
+    from kangaroo_paw.simulation.engine import Simulation
 
 Interval = tuple[float, float]
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kangaroo_paw.adapters.simulation.report import SimReport
+from kangaroo_paw.simulation.report import SimReport
 
 
 class PlottingUnavailable(RuntimeError):

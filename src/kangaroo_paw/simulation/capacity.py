@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from kangaroo_paw.adapters.simulation.scenario import Scenario
+from kangaroo_paw.simulation.scenario import Scenario
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,26 +16,26 @@ from uuid import UUID
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
 from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
-from kangaroo_paw.adapters.simulation.capacity import LoadProfile, load_profile
-from kangaroo_paw.adapters.simulation.config import SIM_EPOCH, Progress, SimConfig
-from kangaroo_paw.adapters.simulation.metrics import Observer
-from kangaroo_paw.adapters.simulation.orderbook import OrderBook
-from kangaroo_paw.adapters.simulation.policies import SimPolicy, policy
-from kangaroo_paw.adapters.simulation.report import SimReport
-from kangaroo_paw.adapters.simulation.results import build_report
-from kangaroo_paw.adapters.simulation.scenario import Scenario, seed_kitchen
-from kangaroo_paw.adapters.simulation.scheduler import TIMEOUT, SimulatedScheduler
-from kangaroo_paw.adapters.simulation.workload import (
-    Workload,
-    duration_secs,
-    make_workload,
-    reaction_secs,
-)
 from kangaroo_paw.application.policy import Policy
 from kangaroo_paw.application.runtime import EmbeddedRuntime
 from kangaroo_paw.composition import build_kitchen
 from kangaroo_paw.domain import ids
 from kangaroo_paw.settings import Settings
+from kangaroo_paw.simulation.capacity import LoadProfile, load_profile
+from kangaroo_paw.simulation.config import SIM_EPOCH, Progress, SimConfig
+from kangaroo_paw.simulation.metrics import Observer
+from kangaroo_paw.simulation.orderbook import OrderBook
+from kangaroo_paw.simulation.policies import SimPolicy, policy
+from kangaroo_paw.simulation.report import SimReport
+from kangaroo_paw.simulation.results import build_report
+from kangaroo_paw.simulation.scenario import Scenario, seed_kitchen
+from kangaroo_paw.simulation.scheduler import TIMEOUT, SimulatedScheduler
+from kangaroo_paw.simulation.workload import (
+    Workload,
+    duration_secs,
+    make_workload,
+    reaction_secs,
+)
 
 __all__ = ["SIM_EPOCH", "Progress", "SimConfig", "Simulation", "simulate"]
 
@@ -178,6 +178,7 @@ class Simulation:
         if progress is not None:
             progress(self._progress(arrived))
         wall = time.perf_counter() - started
+        self.observer.usage.advance(self.now, self.window, self.queue.size())  # close the areas
         return build_report(self, wall)
 
     def _progress(self, arrived: int) -> Progress:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 from uuid import UUID
 
-from kangaroo_paw.adapters.simulation.report import (
+from kangaroo_paw.simulation.capacity import LoadProfile
+from kangaroo_paw.simulation.config import SimConfig
+from kangaroo_paw.simulation.metrics import Observer
+from kangaroo_paw.simulation.policies import SimPolicy
+from kangaroo_paw.simulation.report import (
     ResourceUse,
     SimReport,
     Ticket,
@@ -13,15 +18,44 @@ from kangaroo_paw.adapters.simulation.report import (
     ratio,
     summarize,
 )
+from kangaroo_paw.simulation.scenario import Scenario
+from kangaroo_paw.simulation.workload import Workload
 
-if TYPE_CHECKING:
-    from kangaroo_paw.adapters.simulation.engine import Simulation
+
+class FinishedRun(Protocol):
+    """What the report reads of a run that has ended (``engine.Simulation`` is one). Named
+    here so that the engine imports the report and never the other way round."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def config(self) -> SimConfig: ...
+    @property
+    def policy(self) -> SimPolicy: ...
+    @property
+    def profile(self) -> LoadProfile: ...
+    @property
+    def workload(self) -> Workload: ...
+    @property
+    def observer(self) -> Observer: ...
+    @property
+    def window(self) -> float: ...
+    @property
+    def rate_per_sec(self) -> float: ...
+    @property
+    def bounds(self) -> Mapping[UUID, float]: ...
+    @property
+    def promises(self) -> Mapping[UUID, float | None]: ...
+    @property
+    def passes(self) -> int: ...
+    @property
+    def timeline(self) -> Sequence[tuple[float, int, int]]: ...
+    def actual_secs(self, task_id: UUID) -> float: ...
 
 
-def build_report(sim: Simulation, wall_secs: float) -> SimReport:
+def build_report(sim: FinishedRun, wall_secs: float) -> SimReport:
     obs = sim.observer
     window = sim.window
-    sim.observer.usage.advance(sim.now, window, sim.queue.size())
     completed = obs.completed_at
     tickets = {o: completed[o] - obs.confirmed_at[o] for o in completed}
     bounds = [sim.bounds[o] for o in tickets]
@@ -72,7 +106,7 @@ def build_report(sim: Simulation, wall_secs: float) -> SimReport:
     )
 
 
-def _utilization(sim: Simulation) -> dict[str, ResourceUse]:
+def _utilization(sim: FinishedRun) -> dict[str, ResourceUse]:
     usage = sim.observer.usage
     window = sim.window
     capacities: dict[str, tuple[str, int]] = {}
@@ -94,7 +128,7 @@ def _utilization(sim: Simulation) -> dict[str, ResourceUse]:
     return result
 
 
-def _realized_bounds(sim: Simulation, orders: set[UUID]) -> dict[UUID, float]:
+def _realized_bounds(sim: FinishedRun, orders: set[UUID]) -> dict[UUID, float]:
     """Per order, the longest dependency path with each task's *actual* duration: no policy
     can beat it on this run, whatever the spread of the durations."""
     tasks = sim.observer.tasks

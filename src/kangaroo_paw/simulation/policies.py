@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from kangaroo_paw.adapters.simulation.orderbook import OrderBook
 from kangaroo_paw.application.policy import Policy
 from kangaroo_paw.application.tasks import Planner
 from kangaroo_paw.domain.allocation import (
@@ -45,6 +44,7 @@ from kangaroo_paw.domain.allocation import (
 )
 from kangaroo_paw.domain.scoring import Weights, v1_queue_key
 from kangaroo_paw.ports.queue import QueueEntry, ReadyQueue
+from kangaroo_paw.simulation.orderbook import OrderBook
 
 POLICIES = ("ours", "v1", "original", "fifo", "srpt", "lst")
 V1_AGING_FACTOR = Policy().aging_factor

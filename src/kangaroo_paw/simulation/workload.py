@@ -9,8 +9,8 @@ import random
 from dataclasses import dataclass
 from uuid import UUID
 
-from kangaroo_paw.adapters.simulation.scenario import Scenario
 from kangaroo_paw.domain.order import Priority
+from kangaroo_paw.simulation.scenario import Scenario
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,25 +11,25 @@ from dataclasses import asdict, replace
 from typing import Any
 from uuid import UUID
 
-from kangaroo_paw.adapters.simulation.bounds import bound_instance
-from kangaroo_paw.adapters.simulation.engine import SimConfig, Simulation
-from kangaroo_paw.adapters.simulation.lpbound import capacity_bound
-from kangaroo_paw.adapters.simulation.optimum import (
+from kangaroo_paw.application.policy import Policy
+from kangaroo_paw.simulation.bounds import bound_instance
+from kangaroo_paw.simulation.engine import SimConfig, Simulation
+from kangaroo_paw.simulation.lpbound import capacity_bound
+from kangaroo_paw.simulation.optimum import (
     critical_path_total,
     policy_total,
     random_batches,
     solve_batch,
 )
-from kangaroo_paw.adapters.simulation.policies import POLICIES
-from kangaroo_paw.adapters.simulation.report import (
+from kangaroo_paw.simulation.policies import POLICIES
+from kangaroo_paw.simulation.report import (
     CapacityBound,
     SimReport,
     promise_accuracy,
     ratio,
     summarize,
 )
-from kangaroo_paw.adapters.simulation.scenario import Scenario
-from kangaroo_paw.application.policy import Policy
+from kangaroo_paw.simulation.scenario import Scenario
 
 Tick = Callable[[str], None]
 

@@ -38,8 +38,8 @@ import math
 import time
 from typing import Any
 
-from kangaroo_paw.adapters.simulation.bounds import BoundInstance
-from kangaroo_paw.adapters.simulation.report import CapacityBound
+from kangaroo_paw.simulation.bounds import BoundInstance
+from kangaroo_paw.simulation.report import CapacityBound
 
 STEP_SECS = 30.0
 SETTLE_SECS = 600.0
