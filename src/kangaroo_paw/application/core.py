@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from contextvars import ContextVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -29,8 +31,14 @@ from kangaroo_paw.ports.read_model import ReadModel
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 A = TypeVar("A")
+P = ParamSpec("P")
+R = TypeVar("R")
+Core = TypeVar("Core", bound="KitchenCore")
+
+# The aggregates one command changed, by id, saved together at its end; a command looks an
+# aggregate up here before loading it so that two changes to it land on one copy.
+Touched = dict[UUID, Any]
 
 STATIONS = "stations"
 STAFF = "staff"
@@ -41,6 +49,47 @@ DEFAULT_ENV = {
     "AGGREGATE_CACHE_FASTFORWARD": "y",
     "COMPRESSOR_TOPIC": "",
 }
+
+
+_attempt: ContextVar[int] = ContextVar("conflict_attempt", default=1)
+
+
+def retried(method: Callable[Concatenate[Core, P], R]) -> Callable[Concatenate[Core, P], R]:
+    """Run a command method again, whole, on fresh state when a concurrent writer won the race.
+
+    A command loads what it needs, changes it and saves it in one ``save``; the event store
+    refuses the save (``RecordConflictError``) when an aggregate moved on since it was loaded.
+    The method is then re-run from the top - it reloads everything - up to
+    ``policy.conflict_retries`` attempts in all, with a jittered backoff between them; the last
+    conflict propagates. Whatever runs in the method runs once per attempt, so anything that
+    must happen once (drawing a fresh id) belongs to the caller, outside it.
+    """
+
+    @functools.wraps(method)
+    def run(self: Core, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        attempts = self.policy.conflict_retries
+        for attempt in range(1, attempts + 1):
+            token = _attempt.set(attempt)
+            try:
+                return method(self, *args, **kwargs)
+            except RecordConflictError:
+                if attempt == attempts:
+                    raise
+                log.debug("version conflict, retrying (attempt %d)", attempt)
+                # Jittered backoff: writers that collided once would collide again if they
+                # all retried at the same instant.
+                time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+            finally:
+                _attempt.reset(token)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
+
+
+def conflict_attempt() -> int:
+    """Which attempt (1 for the first) the innermost ``@retried`` command running here is on;
+    an allocation pass reports it. Per thread and nesting-safe (a context variable)."""
+    return _attempt.get()
 
 
 class KitchenCore(Application[UUID]):
@@ -102,21 +151,6 @@ class KitchenCore(Application[UUID]):
                 log.exception("save listener failed")
         return recordings
 
-    def retrying(self, command: Callable[[], T]) -> T:
-        """Run ``command`` again on fresh state when a concurrent writer won the race."""
-        attempts = self.policy.conflict_retries
-        for attempt in range(1, attempts + 1):
-            try:
-                return command()
-            except RecordConflictError:
-                if attempt == attempts:
-                    raise
-                log.debug("version conflict, retrying (attempt %d)", attempt)
-                # Jittered backoff: writers that collided once would collide again if they
-                # all retried at the same instant.
-                time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
-        raise AssertionError("unreachable")  # pragma: no cover
-
     def load(self, kind: type[A], aggregate_id: UUID, what: str = "") -> A:
         """Get an aggregate of ``kind`` or raise ``NotFound``."""
         try:
@@ -148,6 +182,28 @@ class KitchenCore(Application[UUID]):
     def all_staff(self) -> list[Staff]:
         members = self.directory(STAFF).members
         return [self.load(Staff, sid) for sid in members.values()]
+
+    def release(
+        self, task: Task, stations: Mapping[str, Station], touched: Touched
+    ) -> Staff | None:
+        """Give back the station slots an active task holds and return its cook, if any, still
+        holding the task: withdrawn work (cancel, requeue) drops it, completed work credits it.
+
+        Call it while the task is still ASSIGNED or STARTED: its status is what says what it
+        holds. Every aggregate changed goes into ``touched``; the cook is taken from there when
+        this command already changed it (an order's tasks often share one).
+        """
+        for name in task.held_stations():
+            station = stations[name]
+            station.release(task.id)
+            touched[station.id] = station
+        if task.assigned_staff_id is None:
+            return None
+        cook: Staff = touched.get(task.assigned_staff_id) or self.load(
+            Staff, task.assigned_staff_id
+        )
+        touched[cook.id] = cook
+        return cook
 
     def task(self, task_id: UUID) -> Task:
         return self.load(Task, task_id, "task")

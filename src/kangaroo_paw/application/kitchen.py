@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from kangaroo_paw.application.orders import OrderCommands
-from kangaroo_paw.application.resources import ResourceCommands
+from kangaroo_paw.application.recipes import RecipeCommands
+from kangaroo_paw.application.staff import StaffCommands
+from kangaroo_paw.application.stations import StationCommands
 from kangaroo_paw.application.tasks import TaskCommands
 
 
-class Kitchen(OrderCommands, TaskCommands, ResourceCommands):
+class Kitchen(OrderCommands, TaskCommands, StationCommands, StaffCommands, RecipeCommands):
     """One event-sourced application; adapters drive it, it never calls them back except
-    through its ports (clock, ready queue, read model)."""
+    through its ports (clock, ready queue, read model). Its commands come by subject, as the
+    HTTP resources do: orders, tasks, stations, staff, recipes."""

@@ -6,10 +6,9 @@ import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
-from kangaroo_paw.application.core import RECIPES
+from kangaroo_paw.application.core import RECIPES, Touched, retried
 from kangaroo_paw.application.promises import PromiseQueries
 from kangaroo_paw.application.views import OrderView
 from kangaroo_paw.domain import ids
@@ -22,7 +21,7 @@ from kangaroo_paw.domain.errors import (
 from kangaroo_paw.domain.order import Order, Priority
 from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.recipes import build_dependencies, tail_secs
-from kangaroo_paw.domain.station import MACHINE, Station
+from kangaroo_paw.domain.station import MACHINE
 from kangaroo_paw.domain.task import Task
 
 log = logging.getLogger(__name__)
@@ -47,36 +46,39 @@ class OrderCommands(PromiseQueries):
         recorded order (created=False) and a different payload under that id is a Conflict.
         """
         lines = self._check_order(items, priority)
+        # Drawn once: a retry after a version conflict must record the same order.
         external = _external_id(external_order_id)
+        return self._record_order(lines, external, str(priority))
+
+    @retried
+    def _record_order(
+        self, lines: dict[str, int], external: str, priority: str
+    ) -> tuple[OrderView, bool]:
         order_id = ids.order_id(external)
-
-        def command() -> tuple[OrderView, bool]:
-            if self.exists(order_id):
-                existing = self.order(order_id)
-                if not existing.same_request(lines, str(priority)):
-                    raise Conflict(
-                        f"external_order_id {external!r} was already used for another order",
-                        external_order_id=external,
-                        order_id=str(order_id),
-                    )
-                return self.get_order(order_id), False
-            now = self.clock.now()
-            tasks = self._explode_tasks(order_id, lines, str(priority), now)
-            promised = self._promise(tasks, now)
-            order = Order(
-                id=order_id,
-                external_order_id=external,
-                items=lines,
-                priority=str(priority),
-                task_ids=[t.id for t in tasks],
-                confirmed_at=now,
-                rush_credit_secs=self._rush_credit(str(priority)),
-                promised_ready_at=promised,
-            )
-            self.save(order, *tasks)
-            return OrderView.of(order, tasks, now), True
-
-        return self.retrying(command)
+        if self.exists(order_id):
+            existing = self.order(order_id)
+            if not existing.same_request(lines, priority):
+                raise Conflict(
+                    f"external_order_id {external!r} was already used for another order",
+                    external_order_id=external,
+                    order_id=str(order_id),
+                )
+            return self.get_order(order_id), False
+        now = self.clock.now()
+        tasks = self._explode_tasks(order_id, lines, priority, now)
+        promised = self._promise(tasks, now)
+        order = Order(
+            id=order_id,
+            external_order_id=external,
+            items=lines,
+            priority=priority,
+            task_ids=[t.id for t in tasks],
+            confirmed_at=now,
+            rush_credit_secs=self._rush_credit(priority),
+            promised_ready_at=promised,
+        )
+        self.save(order, *tasks)
+        return OrderView.of(order, tasks, now), True
 
     def _check_order(self, items: Mapping[str, int], priority: str) -> dict[str, int]:
         if priority not in (Priority.NORMAL, Priority.RUSH):
@@ -219,62 +221,43 @@ class OrderCommands(PromiseQueries):
             raise UnknownItem(f"no recipe for item {listed}", items=unknown)
         return found
 
+    @retried
     def rush_order(self, order_id: UUID, rush: bool = True) -> OrderView:
         """Rush (or un-rush) an open order: it counts as ``rush_credit_secs`` older, and its
         open tasks are re-keyed (ready ones move in the queue) in the same save."""
         priority = Priority.RUSH if rush else Priority.NORMAL
+        order = self.order(order_id)
+        now = self.clock.now()
+        tasks = [self.task(t) for t in order.task_ids]
+        credit = self._rush_credit(priority)
+        if order.reprioritise(priority, credit, now):
+            boost = self.policy.rush_boost if rush else 0.0
+            touched = [t for t in tasks if not t.is_final]
+            for task in touched:
+                task.reprioritise(credit, boost, now)
+            self.save(order, *touched)
+            log.info("order %s re-prioritised to %s", order_id, priority)
+        return OrderView.of(order, tasks, now)
 
-        def command() -> OrderView:
-            order = self.order(order_id)
-            now = self.clock.now()
-            tasks = [self.task(t) for t in order.task_ids]
-            credit = self._rush_credit(priority)
-            if order.reprioritise(priority, credit, now):
-                boost = self.policy.rush_boost if rush else 0.0
-                touched = [t for t in tasks if not t.is_final]
-                for task in touched:
-                    task.reprioritise(credit, boost, now)
-                self.save(order, *touched)
-                log.info("order %s re-prioritised to %s", order_id, priority)
-            return OrderView.of(order, tasks, now)
-
-        return self.retrying(command)
-
+    @retried
     def cancel_order(self, order_id: UUID, reason: str = "") -> OrderView:
         """Cancel an order: withdraw its open tasks and release what they hold."""
-
-        def command() -> OrderView:
-            order = self.order(order_id)
-            now = self.clock.now()
-            order.cancel(now, reason)
-            tasks = [self.task(t) for t in order.task_ids]
-            touched: dict[UUID, Any] = {order.id: order}
-            stations = self.stations()
-            for task in tasks:
-                if task.is_final:
-                    continue
-                self._release_holdings(task, stations, touched)
-                task.cancel(now)
-                touched[task.id] = task
-            self.save(*touched.values())
-            return OrderView.of(order, tasks, now)
-
-        return self.retrying(command)
-
-    def _release_holdings(
-        self, task: Task, stations: dict[str, Station], touched: dict[UUID, Any]
-    ) -> None:
-        """Give back the station slots and the cook that an active task holds."""
-        for name in task.held_stations():
-            station = touched.get(stations[name].id, stations[name])
-            station.release(task.id)
-            touched[station.id] = station
-        if task.assigned_staff_id is not None:
-            staff = touched.get(task.assigned_staff_id) or self.repository.get(
-                task.assigned_staff_id
-            )
-            staff.drop(task.id)
-            touched[staff.id] = staff
+        order = self.order(order_id)
+        now = self.clock.now()
+        order.cancel(now, reason)
+        tasks = [self.task(t) for t in order.task_ids]
+        touched: Touched = {order.id: order}
+        stations = self.stations()
+        for task in tasks:
+            if task.is_final:
+                continue
+            cook = self.release(task, stations, touched)
+            if cook is not None:
+                cook.drop(task.id)
+            task.cancel(now)
+            touched[task.id] = task
+        self.save(*touched.values())
+        return OrderView.of(order, tasks, now)
 
     def get_order(self, order_id: UUID) -> OrderView:
         order = self.order(order_id)

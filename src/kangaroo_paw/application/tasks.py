@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
-from kangaroo_paw.application.core import KitchenCore
+from kangaroo_paw.application.core import KitchenCore, Touched, conflict_attempt, retried
 from kangaroo_paw.application.views import (
     AllocationResult,
     AssignmentView,
@@ -27,7 +27,6 @@ from kangaroo_paw.domain.allocation import (
 from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.scoring import Weights, aged_priority
-from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.task import Task, TaskStatus
 from kangaroo_paw.ports.queue import ReadyQueue
 
@@ -57,20 +56,11 @@ class TaskCommands(KitchenCore):
 
     # -- allocation --------------------------------------------------------------------------
 
+    @retried
     def allocate(self, planner: Planner | None = None) -> AllocationResult:
         """Run one allocation pass over the ready queue (retried on fresh state on conflict);
         ``planner`` replaces our pass planner (policy comparisons in the simulator)."""
-        self.sync_reads()
-        attempts = 0
-
-        def command() -> AllocationResult:
-            nonlocal attempts
-            attempts += 1
-            return self._allocate_once(attempts, planner)
-
-        return self.retrying(command)
-
-    def _allocate_once(self, attempts: int, planner: Planner | None = None) -> AllocationResult:
+        self.sync_reads()  # re-run on a retry too: the queue may have moved on
         now = self.clock.now()
         stations = self.stations()
         staff = {s.id: s for s in self.all_staff()}
@@ -96,8 +86,8 @@ class TaskCommands(KitchenCore):
                 self.queue, free, cooks, self.policy.weights, lambda t: self._ready(t, loaded)
             )
         if not plan.assignments:
-            return AllocationResult([], plan.blocked, attempts)
-        touched: dict[UUID, Any] = {}
+            return AllocationResult([], plan.blocked, conflict_attempt())
+        touched: Touched = {}
         for a in plan.assignments:
             task = loaded.get(a.task_id) or self.task(a.task_id)
             task.assign(a.staff_id, a.staff_name, now)
@@ -117,7 +107,7 @@ class TaskCommands(KitchenCore):
             AssignmentView(a.task_id, a.staff_id, a.staff_name, a.counter, a.machine)
             for a in plan.assignments
         ]
-        return AllocationResult(assigned, plan.blocked, attempts)
+        return AllocationResult(assigned, plan.blocked, conflict_attempt())
 
     def _plan_by_groups(
         self, free: Mapping[str, int], cooks: Sequence[CookState], loaded: dict[UUID, Task]
@@ -166,40 +156,40 @@ class TaskCommands(KitchenCore):
 
     # -- execution ---------------------------------------------------------------------------
 
+    @retried
     def start_task(self, task_id: UUID, staff_id: UUID | None = None) -> TaskView:
-        def command() -> TaskView:
-            task = self.task(task_id)
-            task.start(self.clock.now(), staff_id)
-            self.save(task)
-            return TaskView.of(task)
+        task = self.task(task_id)
+        task.start(self.clock.now(), staff_id)
+        self.save(task)
+        return TaskView.of(task)
 
-        return self.retrying(command)
-
+    @retried
     def complete_task(self, task_id: UUID) -> TaskView:
         """Complete a started task: free its resources, credit the cook, unlock dependents
         and advance the order, all in one save."""
+        task = self.task(task_id)
+        self._complete(task, self.clock.now())
+        return TaskView.of(task)
 
-        def command() -> TaskView:
-            task = self.task(task_id)
-            now = self.clock.now()
-            task.complete(now)
-            self._finish(task, now)
-            return TaskView.of(task)
+    @retried
+    def auto_complete(self, task_id: UUID) -> bool:
+        """Timer callback: complete a STARTED task; anything else is already settled."""
+        task = self._task_or_none(task_id)
+        if task is None or task.status != TaskStatus.STARTED:
+            return False
+        self._complete(task, self.clock.now())
+        return True
 
-        return self.retrying(command)
-
-    def _finish(self, task: Task, now: datetime) -> None:
-        touched: dict[UUID, Any] = {task.id: task}
-        stations = self.stations()
-        for name in (task.counter, task.assigned_machine):
-            if name and name in stations:
-                stations[name].release(task.id)
-                touched[stations[name].id] = stations[name]
-        if task.assigned_staff_id is not None:
-            staff = self.load(Staff, task.assigned_staff_id)
+    def _complete(self, task: Task, now: datetime) -> None:
+        touched: Touched = {task.id: task}
+        # Released before complete(): while STARTED, the status says which slots it holds. A
+        # task that is not STARTED is refused by complete() and nothing is saved.
+        cook = self.release(task, self.stations(), touched)
+        task.complete(now)
+        if cook is not None:
             assert task.started_at is not None
             actual = (now - task.started_at).total_seconds()
-            staff.finish(
+            cook.finish(
                 task.id,
                 task.estimate_secs,
                 actual,
@@ -207,7 +197,6 @@ class TaskCommands(KitchenCore):
                 self.policy.efficiency_min,
                 self.policy.efficiency_max,
             )
-            touched[staff.id] = staff
         order = self.load(Order, task.order_id)
         order.task_completed(task.id, now)
         touched[order.id] = order
@@ -217,51 +206,24 @@ class TaskCommands(KitchenCore):
             touched[child.id] = child
         self.save(*touched.values())
 
-    def auto_complete(self, task_id: UUID) -> bool:
-        """Timer callback: complete a STARTED task; anything else is already settled."""
-
-        def command() -> bool:
-            task = self._task_or_none(task_id)
-            if task is None or task.status != TaskStatus.STARTED:
-                return False
-            now = self.clock.now()
-            task.complete(now)
-            self._finish(task, now)
-            return True
-
-        return self.retrying(command)
-
+    @retried
     def requeue_stale(self, task_id: UUID, assignment_no: int) -> bool:
         """Timer callback: send a task back to the queue, boosted, if it is still ASSIGNED
         under ``assignment_no`` (not started within the TTL)."""
-
-        def command() -> bool:
-            task = self._task_or_none(task_id)
-            if task is None or task.status != TaskStatus.ASSIGNED:
-                return False
-            if task.assignment_no != assignment_no:
-                return False
-            now = self.clock.now()
-            touched: dict[UUID, Any] = {}
-            stations = self.stations()
-            for name in task.held_stations():
-                stations[name].release(task.id)
-                touched[stations[name].id] = stations[name]
-            if task.assigned_staff_id is not None:
-                staff = self.load(Staff, task.assigned_staff_id)
-                staff.drop(task.id)
-                touched[staff.id] = staff
-            task.requeue(self.policy.requeue_boost, now, assignment_no)
-            touched[task.id] = task
-            self.save(*touched.values())
-            return True
-
-        return self.retrying(command)
-
-    def stale_deadline(self, task: TaskView) -> datetime | None:
-        if task.status != TaskStatus.ASSIGNED or task.assigned_at is None:
-            return None
-        return task.assigned_at + timedelta(seconds=self.policy.assignment_ttl_secs)
+        task = self._task_or_none(task_id)
+        if task is None or task.status != TaskStatus.ASSIGNED:
+            return False
+        if task.assignment_no != assignment_no:
+            return False
+        now = self.clock.now()
+        touched: Touched = {}
+        cook = self.release(task, self.stations(), touched)
+        if cook is not None:
+            cook.drop(task.id)
+        task.requeue(self.policy.requeue_boost, now, assignment_no)
+        touched[task.id] = task
+        self.save(*touched.values())
+        return True
 
     # -- queries -----------------------------------------------------------------------------
 
