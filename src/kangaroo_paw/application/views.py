@@ -161,6 +161,8 @@ class StationView(msgspec.Struct, frozen=True):
 
 
 class StaffView(msgspec.Struct, frozen=True, kw_only=True):
+    """A cook and their current load, as every reader sees them."""
+
     staff_id: UUID
     name: str
     skills: list[str]
