@@ -112,3 +112,31 @@ def test_controllers_declare_path_and_tags() -> None:
         assert getattr(controller, "path", "").startswith("/"), controller
         assert getattr(controller, "tags", None), controller
         assert controller.__doc__, controller
+
+
+def test_status_filters_document_every_status_they_accept(spec: dict[str, Any]) -> None:
+    operations = _operations(spec)
+
+    def choices(key: tuple[str, str]) -> list[str | None]:
+        (status,) = [p for p in operations[key]["parameters"] if p["name"] == "status"]
+        enum: list[str | None] = status["schema"]["enum"]
+        return enum
+
+    assert choices(("get", "/api/v1/orders")) == [
+        "CONFIRMED", "IN_PROGRESS", "PART_COMPLETED", "COMPLETED", "CANCELLED", None,
+    ]  # fmt: skip
+    assert choices(("get", "/api/v1/tasks")) == [
+        "READY", "WAITING", "UNASSIGNED", "ASSIGNED", "STARTED", "COMPLETED", "CANCELLED", None,
+    ]  # fmt: skip
+
+
+def test_bodies_built_on_views_document_only_the_api_fields(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    task = schemas["Task"]
+    assert "assignment_no" not in task["properties"]
+    assert sorted(task["required"]) == sorted(task["properties"])
+    order = schemas["Order"]
+    assert {"promised_secs", "ready_task_ids", "late"} <= set(order["required"])
+    assert order["properties"]["tasks"]["items"] == {"$ref": "#/components/schemas/Task"}
+    assert "efficiency_multiplier" in schemas["Staff"]["required"]
+    assert not any(name.endswith(("Fields", "View")) for name in schemas)

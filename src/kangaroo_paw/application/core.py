@@ -18,9 +18,10 @@ from eventsourcing.persistence import RecordConflictError
 from kangaroo_paw.application.envelopes import to_envelope
 from kangaroo_paw.application.policy import Policy
 from kangaroo_paw.domain import ids
+from kangaroo_paw.domain.directory import Directory
 from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
-from kangaroo_paw.domain.recipe import Directory, Recipe
+from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task

@@ -1,8 +1,7 @@
-"""Domain events → wire envelopes (DESIGN.md §5), with the established wire names."""
+"""Domain events → wire envelopes (DESIGN.md §5); each event class carries its wire name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -10,47 +9,13 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
 
+from kangaroo_paw.domain.directory import Directory
 from kangaroo_paw.domain.order import Order
-from kangaroo_paw.domain.recipe import Directory, Recipe
+from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task
 from kangaroo_paw.ports.envelope import Envelope
-
-WIRE_NAMES: dict[type, str] = {
-    Order.Created: "ORDER_CONFIRMED",
-    Order.StatusChanged: "ORDER_STATUS_CHANGED",
-    Order.TaskCompleted: "ORDER_TASK_COMPLETED",
-    Order.Cancelled: "ORDER_CANCELLED",
-    Order.Reprioritised: "ORDER_REPRIORITISED",
-    Task.Created: "TASK_CREATED",
-    Task.BecameReady: "TASK_READY",
-    Task.DependencyMet: "TASK_DEPENDENCY_MET",
-    Task.Assigned: "TASK_ASSIGNED",
-    Task.Started: "TASK_STARTED",
-    Task.Completed: "TASK_COMPLETED",
-    Task.Requeued: "TASK_REQUEUED",
-    Task.Cancelled: "TASK_CANCELLED",
-    Task.Reprioritised: "TASK_REPRIORITISED",
-    Station.Created: "STATION_REGISTERED",
-    Station.CapacityChanged: "STATION_CAPACITY_CHANGED",
-    Station.Reserved: "STATION_RESERVED",
-    Station.Released: "STATION_RELEASED",
-    Station.WentDown: "STATION_DOWN",
-    Station.CameUp: "STATION_UP",
-    Staff.Created: "STAFF_HIRED",
-    Staff.Updated: "STAFF_UPDATED",
-    Staff.BreakStarted: "STAFF_BREAK_STARTED",
-    Staff.BreakEnded: "STAFF_BREAK_ENDED",
-    Staff.TaskTaken: "STAFF_TASK_TAKEN",
-    Staff.TaskFinished: "STAFF_TASK_FINISHED",
-    Staff.TaskDropped: "STAFF_TASK_DROPPED",
-    Recipe.Created: "RECIPE_DEFINED",
-    Recipe.Revised: "RECIPE_REVISED",
-    Recipe.Retired: "RECIPE_RETIRED",
-    Directory.Created: "DIRECTORY_OPENED",
-    Directory.MemberAdded: "DIRECTORY_MEMBER_ADDED",
-}
 
 AGGREGATE_TYPES: dict[type, str] = {
     Order: "Order",
@@ -60,6 +25,17 @@ AGGREGATE_TYPES: dict[type, str] = {
     Recipe: "Recipe",
     Directory: "Directory",
 }
+
+# Each event class carries its wire name (``WIRE``) beside its stored ``TOPIC``.
+WIRE_NAMES: dict[type, str] = {
+    value: value.WIRE
+    for aggregate in AGGREGATE_TYPES
+    for value in vars(aggregate).values()
+    if isinstance(value, type) and hasattr(value, "WIRE")
+}
+
+# Wire name → event class, for readers of envelopes that dispatch on the class.
+EVENT_TYPES: dict[str, type] = {wire: event_type for event_type, wire in WIRE_NAMES.items()}
 
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
@@ -85,7 +61,7 @@ def to_envelope(event: DomainEventProtocol[UUID], notification_id: int) -> Envel
         task_id = UUID(data["task_id"])
     return Envelope(
         event_id=event_id(aggregate_id, event.originator_version),
-        type=WIRE_NAMES.get(event_type, event_type.__name__.upper()),
+        type=WIRE_NAMES[event_type],
         aggregate_type=AGGREGATE_TYPES.get(owner, owner.__name__) if owner else "Unknown",
         aggregate_id=aggregate_id,
         aggregate_version=event.originator_version,
@@ -121,7 +97,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
-
-
-def wire_names() -> Iterable[str]:
-    return WIRE_NAMES.values()

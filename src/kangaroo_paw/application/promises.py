@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from kangaroo_paw.application.core import STAFF, STATIONS, KitchenCore
 from kangaroo_paw.domain import ids
+from kangaroo_paw.domain.directory import Directory
 from kangaroo_paw.domain.forecast import (
     Cook,
     Forecast,
@@ -24,7 +25,6 @@ from kangaroo_paw.domain.forecast import (
     StationSlots,
     forecast,
 )
-from kangaroo_paw.domain.recipe import Directory
 from kangaroo_paw.domain.shifts import Shift
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station

@@ -4,25 +4,28 @@ for the Kafka consumer (DESIGN.md §4.4)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID
 
+from kangaroo_paw.application.envelopes import EVENT_TYPES
 from kangaroo_paw.application.views import TaskView
+from kangaroo_paw.domain.staff import Staff
+from kangaroo_paw.domain.station import Station
+from kangaroo_paw.domain.task import Task
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.scheduler import Scheduler
 
 # Events after which a pass may place something it could not place before.
-ALLOCATION_TRIGGERS = frozenset(
+ALLOCATION_TRIGGERS: frozenset[type] = frozenset(
     {
-        "TASK_READY",
-        "TASK_COMPLETED",
-        "TASK_REQUEUED",
-        "TASK_CANCELLED",
-        "STATION_UP",
-        "STATION_REGISTERED",
-        "STATION_CAPACITY_CHANGED",
-        "STAFF_BREAK_ENDED",
-        "STAFF_HIRED",
-        "STAFF_UPDATED",
+        Task.BecameReady,
+        Task.Completed,
+        Task.Requeued,
+        Task.Cancelled,
+        Station.CameUp,
+        Station.Created,
+        Station.CapacityChanged,
+        Staff.BreakEnded,
+        Staff.Created,
+        Staff.Updated,
     }
 )
 
@@ -33,13 +36,13 @@ def _time(raw: object) -> datetime:
 
 def react(envelope: Envelope, scheduler: Scheduler, assignment_ttl_secs: float) -> None:
     """Translate one event into scheduler calls (idempotent: ids dedupe timers)."""
-    kind = envelope.type
+    kind = EVENT_TYPES.get(envelope.type)
     if kind in ALLOCATION_TRIGGERS:
         scheduler.request_allocation()
-    elif kind == "TASK_ASSIGNED" and envelope.task_id is not None:
+    elif kind is Task.Assigned and envelope.task_id is not None:
         deadline = _time(envelope.data["assigned_at"]) + timedelta(seconds=assignment_ttl_secs)
         scheduler.schedule_timeout(envelope.task_id, int(envelope.data["assignment_no"]), deadline)
-    elif kind == "TASK_STARTED" and envelope.task_id is not None:
+    elif kind is Task.Started and envelope.task_id is not None:
         scheduler.schedule_completion(envelope.task_id, _time(envelope.data["due_at"]))
 
 
@@ -56,10 +59,3 @@ def rearm(tasks: list[TaskView], scheduler: Scheduler, assignment_ttl_secs: floa
             scheduler.schedule_completion(task.task_id, due)
             armed += 1
     return armed
-
-
-def timer_id(kind: str, task_id: UUID, assignment_no: int | None = None) -> str:
-    """Deterministic timer/workflow id: one timer per task start, one per assignment."""
-    if assignment_no is None:
-        return f"{kind}-{task_id}"
-    return f"{kind}-{task_id}-{assignment_no}"

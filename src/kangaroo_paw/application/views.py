@@ -1,10 +1,17 @@
-"""Read-only views the application returns: plain data, never aggregates."""
+"""Read-only views the application returns: plain data, never aggregates.
+
+They are frozen msgspec Structs, so a transport converts a view to its own shape by attribute
+name (``msgspec.convert(view, Shape, from_attributes=True)``) or extends one outright: the
+HTTP task, order and cook are built on ``TaskFields``, ``OrderFields`` and ``StaffView``, so a
+field added to one of those is a field added to the HTTP API.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
+
+import msgspec
 
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.recipe import Recipe
@@ -13,8 +20,9 @@ from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task
 
 
-@dataclass(frozen=True, slots=True)
-class TaskView:
+class TaskFields(msgspec.Struct, frozen=True, kw_only=True):
+    """A task as every reader sees it."""
+
     task_id: UUID
     order_id: UUID
     item_key: str
@@ -39,6 +47,11 @@ class TaskView:
     started_at: datetime | None
     completed_at: datetime | None
     requeue_count: int
+
+
+class TaskView(TaskFields, frozen=True, kw_only=True):
+    """A task with the assignment number its timeout is keyed by."""
+
     assignment_no: int
 
     @property
@@ -76,8 +89,9 @@ class TaskView:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class OrderView:
+class OrderFields(msgspec.Struct, frozen=True, kw_only=True):
+    """An order as every reader sees it, before its tasks and what is computed from them."""
+
     order_id: UUID
     external_order_id: str
     status: str
@@ -86,10 +100,15 @@ class OrderView:
     created_at: datetime
     completed_at: datetime | None
     cancelled_at: datetime | None
+    rush_credit_secs: float
+    promised_ready_at: datetime | None
+
+
+class OrderView(OrderFields, frozen=True, kw_only=True):
+    """An order with its tasks, and whether it is late for its promise."""
+
+    late: bool
     tasks: list[TaskView]
-    rush_credit_secs: float = 0.0
-    promised_ready_at: datetime | None = None
-    late: bool = False
 
     @property
     def ready_task_ids(self) -> list[UUID]:
@@ -114,15 +133,14 @@ class OrderView:
             created_at=order.created_at,
             completed_at=order.completed_at,
             cancelled_at=order.cancelled_at,
-            tasks=[TaskView.of(t) for t in tasks],
             rush_credit_secs=order.rush_credit_secs,
             promised_ready_at=order.promised_ready_at,
             late=order.is_late(now),
+            tasks=[TaskView.of(t) for t in tasks],
         )
 
 
-@dataclass(frozen=True, slots=True)
-class StationView:
+class StationView(msgspec.Struct, frozen=True):
     name: str
     kind: str
     counter: str | None
@@ -142,8 +160,9 @@ class StationView:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class StaffView:
+class StaffView(msgspec.Struct, frozen=True, kw_only=True):
+    """A cook and their current load, as every reader sees them."""
+
     staff_id: UUID
     name: str
     skills: list[str]
@@ -173,8 +192,7 @@ class StaffView:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RecipeView:
+class RecipeView(msgspec.Struct, frozen=True):
     item_key: str
     revision: int
     retired: bool
@@ -196,8 +214,7 @@ class RecipeView:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentView:
+class AssignmentView(msgspec.Struct, frozen=True):
     task_id: UUID
     staff_id: UUID
     staff_name: str
@@ -205,15 +222,13 @@ class AssignmentView:
     machine: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class AllocationResult:
-    assigned: list[AssignmentView] = field(default_factory=list)
-    blocked: dict[str, int] = field(default_factory=dict)
+class AllocationResult(msgspec.Struct, frozen=True):
+    assigned: list[AssignmentView] = msgspec.field(default_factory=list)
+    blocked: dict[str, int] = msgspec.field(default_factory=dict)
     attempts: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class QueuedTask:
+class QueuedTask(msgspec.Struct, frozen=True):
     task: TaskView
     aged_priority: float  # the first version's key, for comparison only
     dispatch_age_secs: float  # now - score: the order's age plus its rush credit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -43,6 +43,7 @@ class Order(Aggregate):
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.order.confirmed.v1"
+        WIRE: ClassVar[str] = "ORDER_CONFIRMED"
         class_version = 2
         external_order_id: str
         items: dict[str, int]
@@ -62,6 +63,7 @@ class Order(Aggregate):
 
     class Reprioritised(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.reprioritised.v1"
+        WIRE: ClassVar[str] = "ORDER_REPRIORITISED"
         old_priority: str
         new_priority: str
         rush_credit_secs: float
@@ -69,17 +71,20 @@ class Order(Aggregate):
 
     class StatusChanged(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.status_changed.v1"
+        WIRE: ClassVar[str] = "ORDER_STATUS_CHANGED"
         old_status: str
         new_status: str
         changed_at: datetime
 
     class TaskCompleted(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.task_completed.v1"
+        WIRE: ClassVar[str] = "ORDER_TASK_COMPLETED"
         task_id: UUID
         completed_count: int
 
     class Cancelled(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.cancelled.v1"
+        WIRE: ClassVar[str] = "ORDER_CANCELLED"
         old_status: str
         cancelled_at: datetime
         reason: str

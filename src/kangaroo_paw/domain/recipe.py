@@ -1,8 +1,8 @@
-"""The Recipe aggregate (a menu item) and the Directory that lists a kind's members."""
+"""The Recipe aggregate: a menu item's steps and dependencies, revised over time."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -19,18 +19,21 @@ class Recipe(Aggregate):
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.recipe.defined.v1"
+        WIRE: ClassVar[str] = "RECIPE_DEFINED"
         item_key: str
         steps: list[dict[str, Any]]
         dependencies: list[list[int]]
 
     class Revised(Aggregate.Event):
         TOPIC = "kangaroo_paw.recipe.revised.v1"
+        WIRE: ClassVar[str] = "RECIPE_REVISED"
         steps: list[dict[str, Any]]
         dependencies: list[list[int]]
         revision: int
 
     class Retired(Aggregate.Event):
         TOPIC = "kangaroo_paw.recipe.retired.v1"
+        WIRE: ClassVar[str] = "RECIPE_RETIRED"
         revision: int
 
     @event(Created)
@@ -82,31 +85,3 @@ class Recipe(Aggregate):
     def _retired(self, revision: int) -> None:
         self.revision = revision
         self.retired = True
-
-
-class Directory(Aggregate):
-    """Names → ids of every member of one kind (stations, staff, recipes), for listing."""
-
-    TOPIC = "kangaroo_paw.directory.v1"
-
-    class Created(Aggregate.Created):
-        TOPIC = "kangaroo_paw.directory.opened.v1"
-        kind: str
-
-    class MemberAdded(Aggregate.Event):
-        TOPIC = "kangaroo_paw.directory.member_added.v1"
-        name: str
-        member_id: UUID
-
-    @event(Created)
-    def __init__(self, *, id: UUID, kind: str) -> None:
-        self.kind = kind
-        self.members: dict[str, UUID] = {}
-
-    def add(self, name: str, member_id: UUID) -> None:
-        if self.members.get(name) != member_id:
-            self._member_added(name=name, member_id=member_id)
-
-    @event(MemberAdded)
-    def _member_added(self, name: str, member_id: UUID) -> None:
-        self.members[name] = member_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -39,6 +39,7 @@ class Staff(Aggregate):
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.staff.hired.v1"
+        WIRE: ClassVar[str] = "STAFF_HIRED"
         name: str
         skills: list[str]
         max_parallel: int
@@ -48,6 +49,7 @@ class Staff(Aggregate):
 
     class Updated(Aggregate.Event):
         TOPIC = "kangaroo_paw.staff.updated.v1"
+        WIRE: ClassVar[str] = "STAFF_UPDATED"
         skills: list[str]
         max_parallel: int
         efficiency: float
@@ -56,18 +58,22 @@ class Staff(Aggregate):
 
     class BreakStarted(Aggregate.Event):
         TOPIC = "kangaroo_paw.staff.break_started.v1"
+        WIRE: ClassVar[str] = "STAFF_BREAK_STARTED"
         at: datetime
 
     class BreakEnded(Aggregate.Event):
         TOPIC = "kangaroo_paw.staff.break_ended.v1"
+        WIRE: ClassVar[str] = "STAFF_BREAK_ENDED"
         at: datetime
 
     class TaskTaken(Aggregate.Event):
         TOPIC = "kangaroo_paw.staff.task_taken.v1"
+        WIRE: ClassVar[str] = "STAFF_TASK_TAKEN"
         task_id: UUID
 
     class TaskFinished(Aggregate.Event):
         TOPIC = "kangaroo_paw.staff.task_finished.v1"
+        WIRE: ClassVar[str] = "STAFF_TASK_FINISHED"
         task_id: UUID
         actual_secs: float
         efficiency: float
@@ -75,6 +81,7 @@ class Staff(Aggregate):
 
     class TaskDropped(Aggregate.Event):
         TOPIC = "kangaroo_paw.staff.task_dropped.v1"
+        WIRE: ClassVar[str] = "STAFF_TASK_DROPPED"
         task_id: UUID
 
     @event(Created)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -33,6 +33,7 @@ class Station(Aggregate):
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.station.registered.v1"
+        WIRE: ClassVar[str] = "STATION_REGISTERED"
         name: str
         kind: str
         counter: str | None
@@ -40,22 +41,27 @@ class Station(Aggregate):
 
     class CapacityChanged(Aggregate.Event):
         TOPIC = "kangaroo_paw.station.capacity_changed.v1"
+        WIRE: ClassVar[str] = "STATION_CAPACITY_CHANGED"
         capacity: int
 
     class Reserved(Aggregate.Event):
         TOPIC = "kangaroo_paw.station.reserved.v1"
+        WIRE: ClassVar[str] = "STATION_RESERVED"
         task_id: UUID
 
     class Released(Aggregate.Event):
         TOPIC = "kangaroo_paw.station.released.v1"
+        WIRE: ClassVar[str] = "STATION_RELEASED"
         task_id: UUID
 
     class WentDown(Aggregate.Event):
         TOPIC = "kangaroo_paw.station.went_down.v1"
+        WIRE: ClassVar[str] = "STATION_DOWN"
         at: datetime
 
     class CameUp(Aggregate.Event):
         TOPIC = "kangaroo_paw.station.came_up.v1"
+        WIRE: ClassVar[str] = "STATION_UP"
         at: datetime
 
     @event(Created)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -31,6 +31,7 @@ class Task(Aggregate):
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.task.created.v1"
+        WIRE: ClassVar[str] = "TASK_CREATED"
         class_version = 2
         order_id: UUID
         item_key: str
@@ -59,16 +60,19 @@ class Task(Aggregate):
     class BecameReady(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.ready.v1"
+        WIRE: ClassVar[str] = "TASK_READY"
         ready_at: datetime
 
     class DependencyMet(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.dependency_met.v1"
+        WIRE: ClassVar[str] = "TASK_DEPENDENCY_MET"
         dependency_id: UUID
 
     class Assigned(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.assigned.v1"
+        WIRE: ClassVar[str] = "TASK_ASSIGNED"
         staff_id: UUID
         staff_name: str
         machine: str | None
@@ -78,6 +82,7 @@ class Task(Aggregate):
     class Started(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.started.v1"
+        WIRE: ClassVar[str] = "TASK_STARTED"
         staff_id: UUID
         started_at: datetime
         due_at: datetime
@@ -85,12 +90,14 @@ class Task(Aggregate):
     class Completed(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.completed.v1"
+        WIRE: ClassVar[str] = "TASK_COMPLETED"
         completed_at: datetime
         actual_secs: float
 
     class Requeued(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.requeued.v1"
+        WIRE: ClassVar[str] = "TASK_REQUEUED"
         boost: float
         assignment_no: int
         requeued_at: datetime
@@ -98,6 +105,7 @@ class Task(Aggregate):
     class Reprioritised(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.reprioritised.v1"
+        WIRE: ClassVar[str] = "TASK_REPRIORITISED"
         rush_credit_secs: float
         boost: float
         reprioritised_at: datetime
@@ -105,6 +113,7 @@ class Task(Aggregate):
     class Cancelled(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.cancelled.v1"
+        WIRE: ClassVar[str] = "TASK_CANCELLED"
         cancelled_at: datetime
         previous_status: str
 
@@ -354,33 +363,3 @@ class Task(Aggregate):
         if self.status not in ACTIVE:
             return []
         return [self.counter] + ([self.assigned_machine] if self.assigned_machine else [])
-
-    def snapshot_fields(self) -> dict[str, Any]:
-        """Plain-data view for read models and the HTTP layer."""
-        return {
-            "task_id": self.id,
-            "order_id": self.order_id,
-            "item_key": self.item_key,
-            "unit": self.unit,
-            "step_no": self.step_no,
-            "description": self.description,
-            "counter": self.counter,
-            "machine": self.machine,
-            "estimate_secs": self.estimate_secs,
-            "base_priority": self.base_priority,
-            "status": str(self.status),
-            "pending_deps": self.pending_deps,
-            "depends_on": list(self.depends_on),
-            "assigned_staff_id": self.assigned_staff_id,
-            "assigned_staff": self.assigned_staff,
-            "assigned_machine": self.assigned_machine,
-            "assigned_at": self.assigned_at,
-            "started_at": self.started_at,
-            "completed_at": self.completed_at,
-            "ready_at": self.ready_at,
-            "requeue_count": self.requeue_count,
-            "priority": self.priority,
-            "rush_credit_secs": self.rush_credit_secs,
-            "tail_secs": self.tail_secs,
-            "assignment_no": self.assignment_no,
-        }

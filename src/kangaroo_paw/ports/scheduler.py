@@ -33,3 +33,10 @@ class Scheduler(Protocol):
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None: ...
 
     def close(self) -> None: ...
+
+
+def timer_id(kind: str, task_id: UUID, assignment_no: int | None = None) -> str:
+    """Deterministic timer/workflow id: one timer per task start, one per assignment."""
+    if assignment_no is None:
+        return f"{kind}-{task_id}"
+    return f"{kind}-{task_id}-{assignment_no}"

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from kangaroo_paw.application.reactions import timer_id
-from kangaroo_paw.ports.scheduler import Scheduler
+from kangaroo_paw.ports.scheduler import Scheduler, timer_id
 
 TIMEOUT = "timeout"
 

@@ -17,8 +17,8 @@ from temporalio.testing import ActivityEnvironment
 from kangaroo_paw.adapters.temporal import activities, common
 from kangaroo_paw.adapters.temporal.activities import RULE_BROKEN, KitchenActivities
 from kangaroo_paw.adapters.temporal.common import PassOutcome, TimerInput
-from kangaroo_paw.application.reactions import timer_id
 from kangaroo_paw.domain.errors import InvalidTransition, NotFound
+from kangaroo_paw.ports.scheduler import timer_id
 
 
 class Handlers:

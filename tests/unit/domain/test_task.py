@@ -217,10 +217,3 @@ def test_state_is_rebuilt_exactly_from_its_events() -> None:
     task.complete(at(100))
     expected = dict(vars(task))
     assert replayed(task) == expected
-
-
-def test_snapshot_fields_are_plain_data() -> None:
-    fields = started().snapshot_fields()
-    assert fields["status"] == "STARTED"
-    assert fields["assignment_no"] == 1
-    assert fields["assigned_staff_id"] == COOK

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from kangaroo_paw.application.kitchen import Kitchen
+from kangaroo_paw.domain import order
 from kangaroo_paw.domain.errors import NotFound
+from kangaroo_paw.domain.forecast import Phase
+from kangaroo_paw.domain.task import TaskStatus
 
 KitchenDep = NamedDependency[Kitchen]
 
@@ -20,11 +23,22 @@ OrderIdPath = Annotated[str, PathParameter(description="order id (UUID)", schema
 TaskIdPath = Annotated[str, PathParameter(description="task id (UUID)", schema_extra=_UUID)]
 StaffIdPath = Annotated[str, PathParameter(description="staff id (UUID)", schema_extra=_UUID)]
 NamePath = Annotated[str, PathParameter(max_length=200, description="a name or item key")]
-OrderStatus = Literal["CONFIRMED", "IN_PROGRESS", "PART_COMPLETED", "COMPLETED", "CANCELLED"]
-TaskFilter = Literal[
-    "READY", "WAITING", "UNASSIGNED", "ASSIGNED", "STARTED", "COMPLETED", "CANCELLED"
-]
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
+
+
+def _one_of(*values: str) -> Any:
+    """``Literal`` of ``values``: Litestar validates a query value against it and documents
+    the choices as an enum. Built at run time, so type checkers see plain ``str``."""
+    return Literal.__getitem__(tuple(str(v) for v in values))
+
+
+if TYPE_CHECKING:
+    OrderStatus = str
+    TaskFilter = str
+else:
+    OrderStatus = _one_of(*order.OrderStatus)
+    # The read model splits UNASSIGNED into READY and WAITING; UNASSIGNED asks for both.
+    TaskFilter = _one_of(Phase.READY, Phase.WAITING, *TaskStatus)
 
 
 def parse_id(raw: str, what: str) -> UUID:

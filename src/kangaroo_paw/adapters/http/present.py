@@ -1,8 +1,15 @@
-"""Application views → transport schemas (the only place the two shapes meet)."""
+"""Application views → transport schemas (the only place the two shapes meet).
+
+A body takes a view's fields by name; only what the API renames, reshapes or computes is
+spelled out here.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TypeVar
+
+import msgspec
 
 from kangaroo_paw.adapters.http import schemas as s
 from kangaroo_paw.application.views import (
@@ -16,90 +23,36 @@ from kangaroo_paw.application.views import (
 )
 from kangaroo_paw.ports.envelope import Envelope
 
+Body = TypeVar("Body")
 
-def _task_fields(view: TaskView) -> dict[str, Any]:
-    return {
-        "task_id": view.task_id,
-        "order_id": view.order_id,
-        "item_key": view.item_key,
-        "unit": view.unit,
-        "step_no": view.step_no,
-        "description": view.description,
-        "counter": view.counter,
-        "machine": view.machine,
-        "estimate_secs": view.estimate_secs,
-        "base_priority": view.base_priority,
-        "priority": view.priority,
-        "rush_credit_secs": view.rush_credit_secs,
-        "tail_secs": view.tail_secs,
-        "status": view.status,
-        "pending_deps": view.pending_deps,
-        "depends_on": list(view.depends_on),
-        "ready_at": view.ready_at,
-        "assigned_staff_id": view.assigned_staff_id,
-        "assigned_staff": view.assigned_staff,
-        "assigned_machine": view.assigned_machine,
-        "assigned_at": view.assigned_at,
-        "started_at": view.started_at,
-        "completed_at": view.completed_at,
-        "requeue_count": view.requeue_count,
-    }
+
+def _as(view: object, body: type[Body]) -> Body:
+    """``view``'s attributes of the same names as ``body``'s fields (nested views too)."""
+    return msgspec.convert(view, body, from_attributes=True)
 
 
 def task(view: TaskView) -> s.Task:
-    return s.Task(**_task_fields(view))
+    return _as(view, s.Task)
 
 
 def queued(entry: QueuedTask) -> s.QueuedTask:
     return s.QueuedTask(
-        **_task_fields(entry.task),
+        **msgspec.structs.asdict(task(entry.task)),
         aged_priority=entry.aged_priority,
         dispatch_age_secs=entry.dispatch_age_secs,
     )
 
 
 def order(view: OrderView) -> s.Order:
-    return s.Order(
-        order_id=view.order_id,
-        external_order_id=view.external_order_id,
-        status=view.status,
-        priority=view.priority,
-        items=dict(view.items),
-        created_at=view.created_at,
-        completed_at=view.completed_at,
-        cancelled_at=view.cancelled_at,
-        rush_credit_secs=view.rush_credit_secs,
-        promised_ready_at=view.promised_ready_at,
-        promised_secs=view.promised_secs,
-        late=view.late,
-        ready_task_ids=view.ready_task_ids,
-        tasks=[task(t) for t in view.tasks],
-    )
+    return _as(view, s.Order)
 
 
 def allocation(result: AllocationResult) -> s.AllocationRun:
-    blocked = result.blocked
-    return s.AllocationRun(
-        assigned=[
-            s.Assignment(
-                task_id=a.task_id,
-                staff_id=a.staff_id,
-                staff_name=a.staff_name,
-                counter=a.counter,
-                machine=a.machine,
-            )
-            for a in result.assigned
-        ],
-        blocked=s.Blocked(
-            no_staff=blocked.get("no_staff", 0),
-            counter_full=blocked.get("counter_full", 0),
-            machine_down_or_full=blocked.get("machine_down_or_full", 0),
-        ),
-    )
+    return _as(result, s.AllocationRun)
 
 
 def counter(view: StationView) -> s.Counter:
-    return s.Counter(name=view.name, capacity=view.capacity, up=view.up, in_use=view.in_use)
+    return _as(view, s.Counter)
 
 
 def machine(view: StationView) -> s.Machine:
@@ -113,59 +66,29 @@ def machine(view: StationView) -> s.Machine:
 
 
 def staff(view: StaffView) -> s.Staff:
-    return s.Staff(
-        staff_id=view.staff_id,
-        name=view.name,
-        skills=list(view.skills),
-        max_parallel=view.max_parallel,
-        efficiency_multiplier=view.efficiency_multiplier,
-        shift_start=view.shift_start,
-        shift_end=view.shift_end,
-        on_break=view.on_break,
-        on_shift=view.on_shift,
-        active_tasks=list(view.active_tasks),
-        active_secs=view.active_secs,
-    )
+    return _as(view, s.Staff)
 
 
 def recipe(view: RecipeView) -> s.Recipe:
+    effective = view.effective_dependencies
     return s.Recipe(
         item_key=view.item_key,
         revision=view.revision,
         retired=view.retired,
-        steps=[_step(raw) for raw in view.steps],
-        dependencies=[s.Dependency(step_no=a, depends_on=b) for a, b in view.dependencies],
+        steps=msgspec.convert(view.steps, list[s.RecipeStep]),
+        dependencies=_dependencies(view.dependencies),
         explicit_dependencies=view.explicit_dependencies,
-        effective_dependencies=[
-            s.Dependency(step_no=step_no, depends_on=parent)
-            for step_no, parents in sorted(view.effective_dependencies.items())
+        effective_dependencies=_dependencies(
+            (step_no, parent)
+            for step_no, parents in sorted(effective.items())
             for parent in parents
-        ],
+        ),
     )
 
 
-def _step(raw: dict[str, object]) -> s.RecipeStep:
-    machine_name = raw.get("machine")
-    return s.RecipeStep(
-        step_no=int(str(raw["step_no"])),
-        description=str(raw["description"]),
-        counter=str(raw["counter"]),
-        machine=None if machine_name is None else str(machine_name),
-        estimate_secs=float(str(raw["estimate_secs"])),
-        base_priority=float(str(raw["base_priority"])),
-    )
+def _dependencies(pairs: Iterable[tuple[int, int]]) -> list[s.Dependency]:
+    return [s.Dependency(step_no=step_no, depends_on=parent) for step_no, parent in pairs]
 
 
 def event(envelope: Envelope) -> s.Event:
-    return s.Event(
-        event_id=envelope.event_id,
-        type=envelope.type,
-        aggregate_type=envelope.aggregate_type,
-        aggregate_id=envelope.aggregate_id,
-        aggregate_version=envelope.aggregate_version,
-        notification_id=envelope.notification_id,
-        occurred_at=envelope.occurred_at,
-        order_id=envelope.order_id,
-        task_id=envelope.task_id,
-        data=dict(envelope.data),
-    )
+    return _as(envelope, s.Event)

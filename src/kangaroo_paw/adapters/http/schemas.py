@@ -1,4 +1,9 @@
-"""Response bodies of HTTP API v1: msgspec Structs, kept apart from domain objects and views."""
+"""Response bodies of HTTP API v1: msgspec Structs, kept apart from domain objects.
+
+A task, an order and a cook carry the fields of their application views, so those bodies
+extend the views' field sets (``TaskFields``, ``OrderFields``, ``StaffView``) and add only what
+the API computes; every other body has a shape of its own.
+"""
 
 from __future__ import annotations
 
@@ -8,49 +13,16 @@ from uuid import UUID
 
 import msgspec
 
+from kangaroo_paw.application.views import OrderFields, StaffView, TaskFields
 
-class Task(msgspec.Struct, kw_only=True):
+
+class Task(TaskFields, frozen=True, kw_only=True):
     """One recipe step for one unit of one order line."""
 
-    task_id: UUID
-    order_id: UUID
-    item_key: str
-    unit: int
-    step_no: int
-    description: str
-    counter: str
-    machine: str | None
-    estimate_secs: float
-    base_priority: float
-    priority: float
-    rush_credit_secs: float
-    tail_secs: float
-    status: str
-    pending_deps: int
-    depends_on: list[UUID]
-    ready_at: datetime | None
-    assigned_staff_id: UUID | None
-    assigned_staff: str | None
-    assigned_machine: str | None
-    assigned_at: datetime | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    requeue_count: int
 
-
-class Order(msgspec.Struct, kw_only=True):
+class Order(OrderFields, frozen=True, kw_only=True):
     """An order with its tasks; ready_task_ids are the tasks that can be assigned now."""
 
-    order_id: UUID
-    external_order_id: str
-    status: str
-    priority: str
-    items: dict[str, int]
-    created_at: datetime
-    completed_at: datetime | None
-    cancelled_at: datetime | None
-    rush_credit_secs: float
-    promised_ready_at: datetime | None
     promised_secs: float | None
     late: bool
     ready_task_ids: list[UUID]
@@ -102,7 +74,7 @@ class AllocationRun(msgspec.Struct, kw_only=True):
     blocked: Blocked
 
 
-class QueuedTask(Task, kw_only=True):
+class QueuedTask(Task, frozen=True, kw_only=True):
     """A ready task in pick order: its dispatch age is its order's age plus any rush credit
     (older goes first); aged_priority is the first version's key, kept for comparison."""
 
@@ -147,20 +119,8 @@ class MachineList(msgspec.Struct, kw_only=True):
     machines: list[Machine]
 
 
-class Staff(msgspec.Struct, kw_only=True):
+class Staff(StaffView, frozen=True, kw_only=True):
     """A cook and their current load."""
-
-    staff_id: UUID
-    name: str
-    skills: list[str]
-    max_parallel: int
-    efficiency_multiplier: float
-    shift_start: str
-    shift_end: str
-    on_break: bool
-    on_shift: bool
-    active_tasks: list[UUID]
-    active_secs: float
 
 
 class StaffList(msgspec.Struct, kw_only=True):

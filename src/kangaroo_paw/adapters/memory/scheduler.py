@@ -10,9 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from kangaroo_paw.application.reactions import timer_id
 from kangaroo_paw.ports.clock import Clock
-from kangaroo_paw.ports.scheduler import Scheduler, TimerHandlers
+from kangaroo_paw.ports.scheduler import Scheduler, TimerHandlers, timer_id
 
 log = logging.getLogger(__name__)
 

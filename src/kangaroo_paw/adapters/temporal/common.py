@@ -35,7 +35,7 @@ def allocation_workflow_id(kitchen: str) -> str:
 
 def completion_workflow_id(kitchen: str, task_id: UUID | str) -> str:
     """One auto-complete workflow per task (a task starts once). Same shape as
-    ``reactions.timer_id("complete", ...)``, qualified by the kitchen so that kitchens (and
+    ``scheduler.timer_id("complete", ...)``, qualified by the kitchen so that kitchens (and
     test runs) sharing a Temporal namespace never collide."""
     return f"complete-{task_id}@{kitchen}"
 

@@ -1,0 +1,84 @@
+"""What each wire event makes the scheduler do, resolved through the event classes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from kangaroo_paw.application.envelopes import EVENT_TYPES, WIRE_NAMES
+from kangaroo_paw.application.reactions import react
+from kangaroo_paw.ports.envelope import Envelope
+
+ALLOCATING = {
+    "TASK_READY",
+    "TASK_COMPLETED",
+    "TASK_REQUEUED",
+    "TASK_CANCELLED",
+    "STATION_UP",
+    "STATION_REGISTERED",
+    "STATION_CAPACITY_CHANGED",
+    "STAFF_BREAK_ENDED",
+    "STAFF_HIRED",
+    "STAFF_UPDATED",
+}
+
+
+class Calls(list[tuple[Any, ...]]):
+    """A scheduler that records what it is asked to do."""
+
+    def request_allocation(self) -> None:
+        self.append(("allocate",))
+
+    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
+        self.append(("complete", task_id, due_at))
+
+    def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
+        self.append(("timeout", task_id, assignment_no, deadline))
+
+    def close(self) -> None:
+        self.append(("close",))
+
+
+def envelope(kind: str, task_id: UUID | None, **data: Any) -> Envelope:
+    return Envelope(
+        event_id=uuid4(),
+        type=kind,
+        aggregate_type="Task",
+        aggregate_id=task_id or uuid4(),
+        aggregate_version=2,
+        notification_id=9,
+        occurred_at="2026-01-01T12:00:00Z",
+        order_id=None,
+        task_id=task_id,
+        data=data,
+    )
+
+
+def test_wire_names_and_event_classes_map_one_to_one() -> None:
+    assert len(EVENT_TYPES) == len(WIRE_NAMES) == 32
+    for event_type, wire in WIRE_NAMES.items():
+        assert EVENT_TYPES[wire] is event_type
+
+
+def test_allocation_is_requested_after_exactly_the_triggering_events() -> None:
+    allocating = set()
+    for wire in [*EVENT_TYPES, "SOMETHING_ELSE"]:
+        calls = Calls()
+        react(envelope(wire, None), calls, 60.0)
+        if calls:
+            assert calls == [("allocate",)]
+            allocating.add(wire)
+    assert allocating == ALLOCATING
+
+
+def test_an_assignment_arms_its_timeout_and_a_start_its_completion() -> None:
+    task = uuid4()
+    calls = Calls()
+    assigned = envelope("TASK_ASSIGNED", task, assigned_at="2026-01-01T12:00:00Z", assignment_no=2)
+    react(assigned, calls, 90.0)
+    react(envelope("TASK_STARTED", task, due_at="2026-01-01T12:05:00Z"), calls, 90.0)
+    assert calls == [
+        ("timeout", task, 2, datetime(2026, 1, 1, 12, 1, 30, tzinfo=UTC)),
+        ("complete", task, datetime(2026, 1, 1, 12, 5, tzinfo=UTC)),
+    ]
