@@ -53,7 +53,10 @@ class _Kind:
             None,
         )
         self.owner = owner
-        self.wire_name = WIRE_NAMES.get(cls, cls.__name__.upper())
+        wire_name = WIRE_NAMES.get(cls)
+        if wire_name is None:
+            raise _Unrecognised  # not a kitchen event: the general path says what it is
+        self.wire_name = wire_name
         self.aggregate_type = AGGREGATE_TYPES.get(owner, owner.__name__) if owner else "Unknown"
         default = getattr(cls, "order_id", None)
         if default is not None and not isinstance(default, UUID):
