@@ -20,75 +20,21 @@ from kangaroo_paw._version import __version__
 
 if TYPE_CHECKING:
     from kangaroo_paw.application.kitchen import Kitchen
-    from kangaroo_paw.application.views import (
-        AllocationResult,
-        AssignmentView,
-        OrderView,
-        QueuedTask,
-        RecipeView,
-        StaffView,
-        StationView,
-        TaskView,
-    )
+    from kangaroo_paw.application.views import *  # noqa: F403 - every view is public
     from kangaroo_paw.composition import EmbeddedKitchen, ServicesRuntime, open_kitchen
-    from kangaroo_paw.domain.errors import (
-        CapacityExceeded,
-        Conflict,
-        Forbidden,
-        InvalidOrder,
-        InvalidQuantity,
-        InvalidResource,
-        InvalidTransition,
-        KitchenError,
-        NoEligibleStaff,
-        NotFound,
-        RecipeInvalid,
-        StationDown,
-        UnknownItem,
-    )
+    from kangaroo_paw.domain.errors import *  # noqa: F403 - every error is public
     from kangaroo_paw.domain.recipes import RecipeStep
     from kangaroo_paw.settings import Settings, SettingsError
 
-_EXPORTS: dict[str, str] = {
-    "open_kitchen": "kangaroo_paw.composition",
-    "EmbeddedKitchen": "kangaroo_paw.composition",
-    "ServicesRuntime": "kangaroo_paw.composition",
-    "Kitchen": "kangaroo_paw.application.kitchen",
-    "Settings": "kangaroo_paw.settings",
-    "SettingsError": "kangaroo_paw.settings",
-    "RecipeStep": "kangaroo_paw.domain.recipes",
-    **dict.fromkeys(
-        (
-            "AllocationResult",
-            "AssignmentView",
-            "OrderView",
-            "QueuedTask",
-            "RecipeView",
-            "StaffView",
-            "StationView",
-            "TaskView",
-        ),
-        "kangaroo_paw.application.views",
-    ),
-    **dict.fromkeys(
-        (
-            "CapacityExceeded",
-            "Conflict",
-            "Forbidden",
-            "InvalidOrder",
-            "InvalidQuantity",
-            "InvalidResource",
-            "InvalidTransition",
-            "KitchenError",
-            "NoEligibleStaff",
-            "NotFound",
-            "RecipeInvalid",
-            "StationDown",
-            "UnknownItem",
-        ),
-        "kangaroo_paw.domain.errors",
-    ),
-}
+# Where the names of ``__all__`` live, searched in this order on first use.
+_HOMES = (
+    "kangaroo_paw.composition",
+    "kangaroo_paw.application.kitchen",
+    "kangaroo_paw.application.views",
+    "kangaroo_paw.domain.errors",
+    "kangaroo_paw.domain.recipes",
+    "kangaroo_paw.settings",
+)
 
 __all__ = [
     "AllocationResult",
@@ -124,12 +70,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kangaroo_paw' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    if name in __all__:
+        for home in _HOMES:
+            module = importlib.import_module(home)
+            if name in vars(module):
+                value = vars(module)[name]
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module 'kangaroo_paw' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

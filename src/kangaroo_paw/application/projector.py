@@ -4,17 +4,11 @@ notification log, each sink with its own durable position, and rebuilds them by 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from kangaroo_paw.application.core import KitchenCore
-from kangaroo_paw.application.following import (
-    LogFollower,
-    SinkStatus,
-    Turn,
-    always_my_turn,
-)
+from kangaroo_paw.application.following import LogFollower, SavesAnnouncer, SinkStatus
 from kangaroo_paw.application.projection import Projections
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.queue import ReadyQueue
@@ -23,6 +17,7 @@ from kangaroo_paw.ports.read_model import ReadModel
 log = logging.getLogger(__name__)
 
 PROJECTED_TYPES = frozenset({"Order", "Task"})
+PROJECTION_SINKS = frozenset({"queue", "sql"})
 
 # progress(stage, done, total): stage "events" while the log is read, "aggregates" while
 # the orders and tasks it names are projected.
@@ -49,6 +44,7 @@ class Projector:
         read_model: ReadModel | None = None,
         batch_size: int = 500,
         poll_secs: float = 1.0,
+        announcer: SavesAnnouncer | None = None,
     ) -> None:
         if queue is None and read_model is None:
             raise ValueError("a projector needs at least one sink")
@@ -57,7 +53,11 @@ class Projector:
         self.read_model = read_model
         self.projections = Projections(kitchen)
         self.follower = LogFollower(
-            kitchen, name="projector", batch_size=batch_size, poll_secs=poll_secs
+            kitchen,
+            name="projector",
+            batch_size=batch_size,
+            poll_secs=poll_secs,
+            announcer=announcer,
         )
         self.follower.before_batch(self.projections.forget)
         if queue is not None:
@@ -84,18 +84,8 @@ class Projector:
         return min(s.position for s in self.status(head=0))
 
     def status(self, head: int | None = None) -> list[SinkStatus]:
-        return self.follower.status(head)
-
-    def run(
-        self,
-        stop: threading.Event,
-        wait_for_events: Callable[[float], object] | None = None,
-        turn: Turn = always_my_turn,
-    ) -> None:
-        """Project until ``stop`` is set. ``wait_for_events(timeout)`` returns early when the
-        store announces new events (LISTEN/NOTIFY); without it, poll every ``poll_secs``.
-        Failed passes are retried with backoff (``LogFollower.run``)."""
-        self.follower.run(stop, wait_for_events or stop.wait, turn)
+        """The projections' sinks (the follower may carry others: a bus, reactions)."""
+        return [s for s in self.follower.status(head) if s.name in PROJECTION_SINKS]
 
     # -- rebuilding ----------------------------------------------------------------------------
 

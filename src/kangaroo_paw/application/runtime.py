@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from kangaroo_paw.application.following import Cursor, LogFollower
+from kangaroo_paw.application.following import Cursor
 from kangaroo_paw.application.kitchen import Kitchen
-from kangaroo_paw.application.projection import Projections
+from kangaroo_paw.application.projector import Projector
 from kangaroo_paw.application.reactions import react, rearm
 from kangaroo_paw.application.views import TaskView
 from kangaroo_paw.ports.envelope import Envelope
@@ -41,25 +41,16 @@ class EmbeddedRuntime:
         self.read_model = read_model
         self.bus = bus
         self.scheduler = scheduler
-        self.projections = Projections(kitchen)
-        self.follower = LogFollower(
-            kitchen, name="follower", poll_secs=poll_secs, announcer=kitchen
+        # The queue and the read model are the projector's sinks; the bus and the reactions
+        # ride on its follower, each from its own position.
+        self.projector = Projector(
+            kitchen, queue=queue, read_model=read_model, poll_secs=poll_secs, announcer=kitchen
         )
-        self.follower.before_batch(self.projections.forget)
-        self.follower.add_sink("queue", queue.position, self._apply_queue)
-        if read_model is not None:
-            self.follower.add_sink("read_model", read_model.position, self._apply_rows)
+        self.follower = self.projector.follower
         self._published: Cursor | None = None
         if bus is not None:
             self._published = self.follower.add_cursor_sink("bus", bus.publish)
         self._reacted = self.follower.add_cursor_sink("reactions", self._react)
-
-    def _apply_queue(self, envelopes: Sequence[Envelope]) -> None:
-        self.projections.apply_to_queue(self.queue, envelopes)
-
-    def _apply_rows(self, envelopes: Sequence[Envelope]) -> None:
-        assert self.read_model is not None
-        self.projections.apply_to_rows(self.read_model, envelopes)
 
     def _react(self, envelopes: Sequence[Envelope]) -> None:
         ttl = self.kitchen.policy.assignment_ttl_secs
@@ -92,11 +83,8 @@ class EmbeddedRuntime:
         """Drop the ready queue and the read model and replay the whole log into them (no
         reactions, nothing published again); returns the events replayed."""
         with self.follower.exclusive():
-            self.queue.clear()
-            if self.read_model is not None:
-                self.read_model.clear()
             self.skip_to_head()
-            return self.follower.catch_up()
+            return self.projector.rebuild()
 
     def _open_tasks(self) -> list[TaskView]:
         if self.read_model is None:

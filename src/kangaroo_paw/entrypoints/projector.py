@@ -45,7 +45,7 @@ class ProjectorProcess:
             {s.name: s.position for s in projector.status()},
         )
         try:
-            projector.run(self.stopping, self._listener.wait, turn.pass_turn)
+            projector.follower.run(self.stopping, self._listener.wait, turn.pass_turn)
         finally:
             for close in (self._listener.stop, turn.close, services.close):
                 try:

@@ -125,7 +125,7 @@ def test_a_failing_sink_is_retried_and_loses_nothing(kitchen: Kitchen) -> None:
         waits.append(timeout)
         stop.set()  # one successful pass is enough
 
-    thread = threading.Thread(target=live.run, args=(stop, wait))
+    thread = threading.Thread(target=live.follower.run, args=(stop, wait))
     original_wait = stop.wait
     stop.wait = lambda timeout=None: original_wait(0)  # type: ignore[method-assign]
     thread.start()
@@ -158,7 +158,7 @@ def test_a_pass_runs_only_in_its_turn(kitchen: Kitchen) -> None:
         else:
             stop.set()
 
-    live.run(stop, wait, turn)
+    live.follower.run(stop, wait, turn)
     assert live.position() == kitchen.head_position()
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
+from kangaroo_paw.entrypoints.processes import ServiceProcess, add_service_command
 from kangaroo_paw.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    add_service_command(
+        subparsers,
         "consumer",
+        _process,
         help="topic consumer: react to the Kafka event topic with Temporal workflows",
         description=(
             "Reads KP_KAFKA_TOPIC in group KP_KAFKA_CONSUMER_GROUP (a new group starts at the "
@@ -20,11 +22,9 @@ def register(subparsers: Any) -> None:
             "group shares the partitions. SIGTERM finishes and commits the batch in hand."
         ),
     )
-    parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def _process(settings: Settings) -> ServiceProcess:
     from kangaroo_paw.entrypoints.consumer import ConsumerProcess
-    from kangaroo_paw.entrypoints.processes import run_until_signalled
 
-    return run_until_signalled("consumer", ConsumerProcess(settings))
+    return ConsumerProcess(settings)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
+from kangaroo_paw.entrypoints.processes import explained
 from kangaroo_paw.settings import Settings
 
 
@@ -22,20 +22,8 @@ def register(subparsers: Any) -> None:
     status.set_defaults(handler=run)
 
 
+@explained
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.composition import explain_startup_error
-
-    try:
-        return _run(args, settings)
-    except Exception as exc:
-        reason = explain_startup_error(exc)
-        if reason is None:
-            raise
-        print(f"kangaroo-paw {args.command}: {reason}", file=sys.stderr)
-        return 2
-
-
-def _run(args: argparse.Namespace, settings: Settings) -> int:
     from kangaroo_paw.adapters.postgres.connection import connect
     from kangaroo_paw.adapters.postgres.leadership import lock_holder
     from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore

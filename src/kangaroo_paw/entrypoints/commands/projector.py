@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
+from kangaroo_paw.entrypoints.processes import ServiceProcess, add_service_command
 from kangaroo_paw.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    add_service_command(
+        subparsers,
         "projector",
+        _process,
         help="projector: follow the PostgreSQL event log into the Redis queue and read models",
         description=(
             "Projects every stored event into the Redis ready queue (KP_REDIS_PREFIX) and the "
@@ -19,11 +21,9 @@ def register(subparsers: Any) -> None:
             "(passes take turns) and to kill at any point. SIGTERM stops after the pass."
         ),
     )
-    parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.entrypoints.processes import run_until_signalled
+def _process(settings: Settings) -> ServiceProcess:
     from kangaroo_paw.entrypoints.projector import ProjectorProcess
 
-    return run_until_signalled("projector", ProjectorProcess(settings))
+    return ProjectorProcess(settings)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
 from typing import Any
 
+from kangaroo_paw.entrypoints.processes import ServiceProcess, add_service_command
 from kangaroo_paw.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    add_service_command(
+        subparsers,
         "relay",
+        _process,
         help="outbox relay: follow the PostgreSQL event log and publish it to Kafka",
         description=(
             "Publishes every stored event to KP_KAFKA_TOPIC (key = order id) and records the "
@@ -19,24 +20,9 @@ def register(subparsers: Any) -> None:
             "(advisory lock), the others wait as hot standbys. SIGTERM stops after the batch."
         ),
     )
-    parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.composition import explain_startup_error
-
-    try:
-        return _run(args, settings)
-    except Exception as exc:
-        reason = explain_startup_error(exc)
-        if reason is None:
-            raise
-        print(f"kangaroo-paw {args.command}: {reason}", file=sys.stderr)
-        return 2
-
-
-def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.entrypoints.processes import run_until_signalled
+def _process(settings: Settings) -> ServiceProcess:
     from kangaroo_paw.entrypoints.relay import RelayProcess
 
-    return run_until_signalled("relay", RelayProcess(settings))
+    return RelayProcess(settings)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
+from kangaroo_paw.entrypoints.processes import ServiceProcess, add_service_command
 from kangaroo_paw.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    add_service_command(
+        subparsers,
         "worker",
+        _process,
         help="temporal worker: allocation passes and the timeout/auto-complete timers",
         description=(
             "Polls KP_TEMPORAL_TASK_QUEUE and runs the AllocationWorkflow, "
@@ -19,11 +21,9 @@ def register(subparsers: Any) -> None:
             "in-flight activities finish (up to 10 s) before it exits."
         ),
     )
-    parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kangaroo_paw.entrypoints.processes import run_until_signalled
+def _process(settings: Settings) -> ServiceProcess:
     from kangaroo_paw.entrypoints.worker import WorkerProcess
 
-    return run_until_signalled("worker", WorkerProcess(settings))
+    return WorkerProcess(settings)
