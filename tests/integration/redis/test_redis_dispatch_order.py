@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kangaroo_paw.adapters.redis.queue import RedisReadyQueue
+from kangaroo_paw.application.projection import Projections
 from unit.application.test_dispatch_order import (
     STEPS,
     assert_queue_equals_rebuild,
     build,
-    feed,
     run_step,
 )
 
@@ -36,7 +36,7 @@ def test_redis_queue_orders_exactly_like_the_memory_queue(
     try:
         log = world.kitchen.event_log(0, 1_000_000)
         if log:
-            feed(queue, world.kitchen)(log)
+            Projections(world.kitchen).apply_to_queue(queue, log)
         assert queue.top(1_000_000) == live
         for group, size in queue.groups().items():
             assert queue.head(group, size) == [e for e in live if e.group == group]
