@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import RecordConflictError
 
-from kangaroo_paw.application.envelopes import to_envelope
+from kangaroo_paw.application.envelopes import Recorded, envelopes
 from kangaroo_paw.application.policy import Policy
 from kangaroo_paw.domain import ids
 from kangaroo_paw.domain.directory import Directory
@@ -216,7 +216,11 @@ class KitchenCore(Application[UUID]):
         """The newest notification id (0 for an empty store)."""
         return self.recorder.max_notification_id() or 0
 
-    def event_log(self, after: int = 0, limit: int = 100) -> list[Envelope]:
-        """Recorded events with notification id > ``after``, oldest first, as envelopes."""
+    def recorded(self, after: int = 0, limit: int = 100) -> list[Recorded]:
+        """Recorded events with notification id > ``after``, oldest first."""
         notifications = self.recorder.select_notifications(start=max(0, after) + 1, limit=limit)
-        return [to_envelope(self.mapper.to_domain_event(n), n.id) for n in notifications]
+        return [Recorded(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def event_log(self, after: int = 0, limit: int = 100) -> list[Envelope]:
+        """The same, as wire envelopes (for what leaves the process: the events route)."""
+        return envelopes(self.recorded(after, limit))

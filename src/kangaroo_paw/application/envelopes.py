@@ -1,7 +1,13 @@
-"""Domain events → wire envelopes (DESIGN.md §5); each event class carries its wire name."""
+"""Domain events → wire envelopes (DESIGN.md §5); each event class carries its wire name.
+
+Inside the process an event travels as ``Recorded`` (the domain event and its notification id);
+it becomes an ``Envelope`` only on its way out.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -97,3 +103,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One stored domain event and its place in the notification log: what followers hand
+    their sinks. Readers in this process dispatch on the event's class and read its typed
+    attributes; the wire ``Envelope`` is built from it only where an event leaves the process
+    (Kafka, the SSE stream, the events route)."""
+
+    notification_id: int
+    event: DomainEventProtocol[UUID]
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.event.originator_id
+
+    @property
+    def aggregate_type(self) -> str:
+        owner = _owner(type(self.event))
+        return AGGREGATE_TYPES.get(owner, owner.__name__) if owner else "Unknown"
+
+    def envelope(self) -> Envelope:
+        return to_envelope(self.event, self.notification_id)
+
+
+def envelopes(batch: Sequence[Recorded]) -> list[Envelope]:
+    return [recorded.envelope() for recorded in batch]

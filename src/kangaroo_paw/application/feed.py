@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kangaroo_paw.application.core import KitchenCore
+from kangaroo_paw.application.envelopes import envelopes
 from kangaroo_paw.application.following import Cursor, LogFollower
 from kangaroo_paw.ports.publisher import EventPublisher
 
@@ -32,7 +33,9 @@ class EventFeed:
             wait_for_events=wait_for_events,
             announcer=kitchen,
         )
-        self._cursor: Cursor = self.follower.add_cursor_sink("bus", publisher.publish)
+        self._cursor: Cursor = self.follower.add_cursor_sink(
+            "bus", lambda batch: publisher.publish(envelopes(batch))
+        )
 
     @property
     def position(self) -> int:

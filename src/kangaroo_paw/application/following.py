@@ -20,13 +20,13 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
-from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.application.envelopes import Recorded
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECS = 30.0
 
-Handle = Callable[[Sequence[Envelope]], object]
+Handle = Callable[[Sequence[Recorded]], object]
 # A pass runs only while it holds its turn (``with turn() as mine``): followers that share
 # sinks take turns, and a rebuild holds the turn throughout.
 Turn = Callable[[], AbstractContextManager[bool]]
@@ -37,9 +37,9 @@ def always_my_turn() -> AbstractContextManager[bool]:
 
 
 class EventLog(Protocol):
-    """What a follower reads: the notification log as envelopes, and its head."""
+    """What a follower reads: the recorded events after a position, and the log's head."""
 
-    def event_log(self, after: int = 0, limit: int = 100) -> list[Envelope]: ...
+    def recorded(self, after: int = 0, limit: int = 100) -> list[Recorded]: ...
 
     def head_position(self) -> int: ...
 
@@ -125,9 +125,9 @@ class LogFollower:
         """A sink whose position this follower keeps in memory, moved after ``handle``."""
         cursor = Cursor(start)
 
-        def handled(envelopes: Sequence[Envelope]) -> None:
-            handle(envelopes)
-            cursor.value = envelopes[-1].notification_id
+        def handled(batch: Sequence[Recorded]) -> None:
+            handle(batch)
+            cursor.value = batch[-1].notification_id
 
         self.add_sink(name, cursor.get, handled)
         return cursor
@@ -147,16 +147,16 @@ class LogFollower:
         handled = batches = 0
         while max_batches is None or batches < max_batches:
             positions = [sink.position() for sink in self._sinks]
-            envelopes = self.log.event_log(min(positions, default=0), self.batch_size)
-            if not envelopes:
+            batch = self.log.recorded(min(positions, default=0), self.batch_size)
+            if not batch:
                 break
             for callback in self._before_batch:
                 callback()
             for sink, position in zip(self._sinks, positions, strict=True):
-                fresh = [e for e in envelopes if e.notification_id > position]
+                fresh = [r for r in batch if r.notification_id > position]
                 if fresh:
                     sink.handle(fresh)
-            handled += len(envelopes)
+            handled += len(batch)
             batches += 1
         return handled
 

@@ -1,5 +1,5 @@
 """Projections: what the ready queue and the read model hold, computed from the current
-state of the aggregates a batch of events touched (the ``LogFollower`` hands out batches)."""
+state of the aggregates a batch of recorded events touched (the ``LogFollower`` batches)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from kangaroo_paw.application.core import KitchenCore
+from kangaroo_paw.application.envelopes import Recorded
 from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.task import Task, TaskStatus
-from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.queue import QueueEntry, QueueOp, ReadyQueue, Remove, Upsert
 from kangaroo_paw.ports.read_model import OrderRow, ReadModel, TaskRow
 
@@ -38,7 +38,7 @@ def queue_entry(task: Task) -> QueueEntry:
 
 
 class Projections:
-    """Turns a batch of envelopes into queue ops and read-model rows from current state.
+    """Turns a batch of recorded events into queue ops and read-model rows from current state.
 
     Rows and entries are computed from each touched aggregate's *current* state, so applying
     a batch twice, or out of date, converges to the same result (idempotent by design). The
@@ -54,24 +54,24 @@ class Projections:
         self._memo = None
 
     def apply_to_queue(
-        self, queue: ReadyQueue, envelopes: Sequence[Envelope], position: int | None = None
+        self, queue: ReadyQueue, batch: Sequence[Recorded], position: int | None = None
     ) -> None:
-        """Bring ``queue`` up to date with ``envelopes`` and record ``position`` (by default
+        """Bring ``queue`` up to date with ``batch`` and record ``position`` (by default
         the batch's last notification) with the change."""
-        at = envelopes[-1].notification_id if position is None else position
-        queue.apply(self.queue_ops(envelopes), at)
+        at = batch[-1].notification_id if position is None else position
+        queue.apply(self.queue_ops(batch), at)
 
     def apply_to_rows(
-        self, read_model: ReadModel, envelopes: Sequence[Envelope], position: int | None = None
+        self, read_model: ReadModel, batch: Sequence[Recorded], position: int | None = None
     ) -> None:
         """The same for the read model's order and task rows."""
-        orders, tasks = self.rows(envelopes)
-        at = envelopes[-1].notification_id if position is None else position
+        orders, tasks = self.rows(batch)
+        at = batch[-1].notification_id if position is None else position
         read_model.save(orders, tasks, at)
 
-    def queue_ops(self, envelopes: Sequence[Envelope]) -> list[QueueOp]:
+    def queue_ops(self, batch: Sequence[Recorded]) -> list[QueueOp]:
         ops: list[QueueOp] = []
-        for task in self._tasks(envelopes):
+        for task in self._tasks(batch):
             if isinstance(task, UUID):
                 ops.append(Remove(task))
             elif task.is_ready and task.ready_at is not None:
@@ -80,14 +80,14 @@ class Projections:
                 ops.append(Remove(task.id))
         return ops
 
-    def rows(self, envelopes: Sequence[Envelope]) -> tuple[list[OrderRow], list[TaskRow]]:
+    def rows(self, batch: Sequence[Recorded]) -> tuple[list[OrderRow], list[TaskRow]]:
         orders: list[OrderRow] = []
         seen: set[UUID] = set()
-        for env in envelopes:
-            if env.aggregate_type != "Order" or env.aggregate_id in seen:
+        for recorded in batch:
+            if recorded.aggregate_type != "Order" or recorded.aggregate_id in seen:
                 continue
-            seen.add(env.aggregate_id)
-            order = self.kitchen.load(Order, env.aggregate_id)
+            seen.add(recorded.aggregate_id)
+            order = self.kitchen.load(Order, recorded.aggregate_id)
             orders.append(
                 OrderRow(order.id, order.external_order_id, str(order.status), order.created_at)
             )
@@ -101,21 +101,21 @@ class Projections:
                 created_at=t.created_at,
                 step_no=t.step_no,
             )
-            for t in self._tasks(envelopes)
+            for t in self._tasks(batch)
             if not isinstance(t, UUID)
         ]
         return orders, tasks
 
-    def _tasks(self, envelopes: Sequence[Envelope]) -> list[Task | UUID]:
-        if not envelopes:
+    def _tasks(self, batch: Sequence[Recorded]) -> list[Task | UUID]:
+        if not batch:
             return []
-        key = (len(envelopes), envelopes[0].notification_id, envelopes[-1].notification_id)
+        key = (len(batch), batch[0].notification_id, batch[-1].notification_id)
         if self._memo is None or self._memo[0] != key:
-            self._memo = (key, self._load_tasks(envelopes))
+            self._memo = (key, self._load_tasks(batch))
         return self._memo[1]
 
-    def _load_tasks(self, envelopes: Sequence[Envelope]) -> list[Task | UUID]:
-        ids = list(dict.fromkeys(e.aggregate_id for e in envelopes if e.aggregate_type == "Task"))
+    def _load_tasks(self, batch: Sequence[Recorded]) -> list[Task | UUID]:
+        ids = list(dict.fromkeys(r.aggregate_id for r in batch if r.aggregate_type == "Task"))
         result: list[Task | UUID] = []
         for task_id in ids:
             try:

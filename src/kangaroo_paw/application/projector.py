@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from kangaroo_paw.application.core import KitchenCore
+from kangaroo_paw.application.envelopes import Recorded
 from kangaroo_paw.application.following import LogFollower, SavesAnnouncer, SinkStatus
 from kangaroo_paw.application.projection import Projections
-from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.queue import ReadyQueue
 from kangaroo_paw.ports.read_model import ReadModel
 
@@ -65,13 +65,13 @@ class Projector:
         if read_model is not None:
             self.follower.add_sink("sql", read_model.position, self._apply_rows)
 
-    def _apply_queue(self, envelopes: Sequence[Envelope]) -> None:
+    def _apply_queue(self, batch: Sequence[Recorded]) -> None:
         assert self.queue is not None
-        self.projections.apply_to_queue(self.queue, envelopes)
+        self.projections.apply_to_queue(self.queue, batch)
 
-    def _apply_rows(self, envelopes: Sequence[Envelope]) -> None:
+    def _apply_rows(self, batch: Sequence[Recorded]) -> None:
         assert self.read_model is not None
-        self.projections.apply_to_rows(self.read_model, envelopes)
+        self.projections.apply_to_rows(self.read_model, batch)
 
     # -- following -----------------------------------------------------------------------------
 
@@ -106,10 +106,10 @@ class Projector:
         self.clear()
         head = self.kitchen.head_position()
         latest, read = self._read_log(head, progress)
-        envelopes = list(latest.values())
+        touched = list(latest.values())
         size = self.follower.batch_size
-        for start in range(0, len(envelopes), size):
-            chunk = envelopes[start : start + size]
+        for start in range(0, len(touched), size):
+            chunk = touched[start : start + size]
             self._check_untouched()
             self.projections.forget()
             if self.queue is not None:
@@ -117,7 +117,7 @@ class Projector:
             if self.read_model is not None:
                 self.projections.apply_to_rows(self.read_model, chunk, position=0)
             if progress is not None:
-                progress("aggregates", start + len(chunk), len(envelopes))
+                progress("aggregates", start + len(chunk), len(touched))
         if self.queue is not None:
             self.queue.apply([], head)
         if self.read_model is not None:
@@ -132,21 +132,21 @@ class Projector:
         if moved:
             raise RebuildInterrupted(f"projections written during the rebuild: {moved}")
 
-    def _read_log(self, head: int, progress: Progress | None) -> tuple[dict[UUID, Envelope], int]:
-        """The last envelope of every order and task recorded up to ``head``, and how many
+    def _read_log(self, head: int, progress: Progress | None) -> tuple[dict[UUID, Recorded], int]:
+        """The last event of every order and task recorded up to ``head``, and how many
         events were read."""
-        latest: dict[UUID, Envelope] = {}
+        latest: dict[UUID, Recorded] = {}
         position = read = 0
         if progress is not None:
             progress("events", 0, head)
         while position < head:
-            page = self.kitchen.event_log(position, min(self.follower.batch_size, head - position))
+            page = self.kitchen.recorded(position, min(self.follower.batch_size, head - position))
             if not page:
                 break
-            for envelope in page:
-                if envelope.aggregate_type in PROJECTED_TYPES:
-                    latest.pop(envelope.aggregate_id, None)  # keep log order of last touch
-                    latest[envelope.aggregate_id] = envelope
+            for recorded in page:
+                if recorded.aggregate_type in PROJECTED_TYPES:
+                    latest.pop(recorded.aggregate_id, None)  # keep log order of last touch
+                    latest[recorded.aggregate_id] = recorded
             position = page[-1].notification_id
             read += len(page)
             if progress is not None:

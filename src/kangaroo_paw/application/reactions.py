@@ -3,7 +3,10 @@ for the Kafka consumer (DESIGN.md §4.4)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from kangaroo_paw.application.envelopes import EVENT_TYPES
 from kangaroo_paw.application.views import TaskView
@@ -31,19 +34,39 @@ ALLOCATION_TRIGGERS: frozenset[type] = frozenset(
 
 
 def _time(raw: object) -> datetime:
+    if isinstance(raw, datetime):
+        return raw
     return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
 
 
-def react(envelope: Envelope, scheduler: Scheduler, assignment_ttl_secs: float) -> None:
-    """Translate one event into scheduler calls (idempotent: ids dedupe timers)."""
+def react(event: object, scheduler: Scheduler, assignment_ttl_secs: float) -> None:
+    """Translate one domain event into scheduler calls (idempotent: ids dedupe timers)."""
+    task_id = getattr(event, "originator_id", None) if isinstance(event, Task.Event) else None
+    _react(type(event), task_id, vars(event), scheduler, assignment_ttl_secs)
+
+
+def react_to_envelope(envelope: Envelope, scheduler: Scheduler, assignment_ttl_secs: float) -> None:
+    """The same for an event read off the wire (the Kafka consumer): its class is found by
+    its wire name, its fields are the envelope's data."""
     kind = EVENT_TYPES.get(envelope.type)
+    if kind is not None:
+        _react(kind, envelope.task_id, envelope.data, scheduler, assignment_ttl_secs)
+
+
+def _react(
+    kind: type,
+    task_id: UUID | None,
+    fields: Mapping[str, Any],
+    scheduler: Scheduler,
+    assignment_ttl_secs: float,
+) -> None:
     if kind in ALLOCATION_TRIGGERS:
         scheduler.request_allocation()
-    elif kind is Task.Assigned and envelope.task_id is not None:
-        deadline = _time(envelope.data["assigned_at"]) + timedelta(seconds=assignment_ttl_secs)
-        scheduler.schedule_timeout(envelope.task_id, int(envelope.data["assignment_no"]), deadline)
-    elif kind is Task.Started and envelope.task_id is not None:
-        scheduler.schedule_completion(envelope.task_id, _time(envelope.data["due_at"]))
+    elif kind is Task.Assigned and task_id is not None:
+        deadline = _time(fields["assigned_at"]) + timedelta(seconds=assignment_ttl_secs)
+        scheduler.schedule_timeout(task_id, int(fields["assignment_no"]), deadline)
+    elif kind is Task.Started and task_id is not None:
+        scheduler.schedule_completion(task_id, _time(fields["due_at"]))
 
 
 def rearm(tasks: list[TaskView], scheduler: Scheduler, assignment_ttl_secs: float) -> int:

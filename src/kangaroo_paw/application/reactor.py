@@ -1,6 +1,7 @@
 """The topic consumer's logic, apart from Kafka: decode an event, skip one already handled
-(by ``event_id``), react to it (``reactions.react``), retry a failure a few times, and say
-when a record is poison — to be parked, never retried forever nor silently dropped."""
+(by ``event_id``), react to it (``reactions.react_to_envelope``), retry a failure a few
+times, and say when a record is poison — to be parked, never retried forever nor silently
+dropped."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from uuid import UUID
 
-from kangaroo_paw.application.reactions import react
+from kangaroo_paw.application.reactions import react_to_envelope
 from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.scheduler import Scheduler
 
@@ -165,7 +166,7 @@ class EventReactor:
         while True:
             attempt += 1
             try:
-                react(envelope, self.scheduler, self.ttl)
+                react_to_envelope(envelope, self.scheduler, self.ttl)
             except Exception as exc:
                 if self.is_transient(exc):
                     raise Unavailable(str(exc)) from exc

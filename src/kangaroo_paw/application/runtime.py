@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from kangaroo_paw.application.envelopes import Recorded, envelopes
 from kangaroo_paw.application.following import Cursor
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.application.projector import Projector
 from kangaroo_paw.application.reactions import react, rearm
 from kangaroo_paw.application.views import TaskView
-from kangaroo_paw.ports.envelope import Envelope
 from kangaroo_paw.ports.publisher import EventPublisher
 from kangaroo_paw.ports.queue import ReadyQueue
 from kangaroo_paw.ports.read_model import ReadModel
@@ -49,13 +49,15 @@ class EmbeddedRuntime:
         self.follower = self.projector.follower
         self._published: Cursor | None = None
         if bus is not None:
-            self._published = self.follower.add_cursor_sink("bus", bus.publish)
+            self._published = self.follower.add_cursor_sink(
+                "bus", lambda batch: bus.publish(envelopes(batch))
+            )
         self._reacted = self.follower.add_cursor_sink("reactions", self._react)
 
-    def _react(self, envelopes: Sequence[Envelope]) -> None:
+    def _react(self, batch: Sequence[Recorded]) -> None:
         ttl = self.kitchen.policy.assignment_ttl_secs
-        for envelope in envelopes:
-            react(envelope, self.scheduler, ttl)
+        for recorded in batch:
+            react(recorded.event, self.scheduler, ttl)
 
     def drain(self) -> int:
         """Process everything recorded so far, synchronously; returns the events read."""

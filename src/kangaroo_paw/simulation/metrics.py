@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.application.envelopes import Recorded
+from kangaroo_paw.domain.order import Order, OrderStatus
+from kangaroo_paw.domain.task import Task
 
 
 @dataclass(slots=True)
@@ -81,75 +84,74 @@ class Observer:
         self.requeues = 0
         self.usage = Usage()
 
-    def handle(self, envelopes: Sequence[Envelope]) -> None:
+    def handle(self, batch: Sequence[Recorded]) -> None:
         now = self._now()
-        for env in envelopes:
-            handler = self._handlers.get(env.type)
+        for recorded in batch:
+            handler = self._handlers.get(type(recorded.event))
             if handler is not None:
-                handler(self, env, now)
-        self.position = envelopes[-1].notification_id
+                handler(self, recorded.event, now)
+        self.position = batch[-1].notification_id
 
-    def _created(self, env: Envelope, now: float) -> None:
-        data = env.data
-        assert env.order_id is not None
-        self.tasks[env.aggregate_id] = TaskInfo(
-            env.order_id,
-            str(data["counter"]),
-            data.get("machine"),
-            float(data["estimate_secs"]),
-            tuple(UUID(str(p)) for p in data.get("depends_on", ())),
+    def _created(self, event: Any, now: float) -> None:
+        self.tasks[event.originator_id] = TaskInfo(
+            event.order_id,
+            event.counter,
+            event.machine,
+            float(event.estimate_secs),
+            tuple(event.depends_on),
         )
 
-    def _ready(self, env: Envelope, now: float) -> None:
-        self.ready_since[env.aggregate_id] = now
+    def _ready(self, event: Any, now: float) -> None:
+        self.ready_since[event.originator_id] = now
 
-    def _assigned(self, env: Envelope, now: float) -> None:
-        info = self.tasks[env.aggregate_id]
-        info.staff = str(env.data["staff_name"])
-        info.assignment_no = int(env.data["assignment_no"])
-        self.waits.append(now - self.ready_since.pop(env.aggregate_id, now))
+    def _assigned(self, event: Any, now: float) -> None:
+        task_id = event.originator_id
+        info = self.tasks[task_id]
+        info.staff = event.staff_name
+        info.assignment_no = event.assignment_no
+        self.waits.append(now - self.ready_since.pop(task_id, now))
         for name in self.usage.resources(info):
             self.usage.held[name] += 1
-        self._on_assigned(env.aggregate_id, info.assignment_no, info.staff)
+        self._on_assigned(task_id, info.assignment_no, info.staff)
 
-    def _started(self, env: Envelope, now: float) -> None:
-        for name in self.usage.resources(self.tasks[env.aggregate_id]):
+    def _started(self, event: Any, now: float) -> None:
+        for name in self.usage.resources(self.tasks[event.originator_id]):
             self.usage.busy[name] += 1
 
-    def _completed(self, env: Envelope, now: float) -> None:
-        for name in self.usage.resources(self.tasks[env.aggregate_id]):
+    def _completed(self, event: Any, now: float) -> None:
+        for name in self.usage.resources(self.tasks[event.originator_id]):
             self.usage.held[name] -= 1
             self.usage.busy[name] -= 1
         self.tasks_completed += 1
 
-    def _requeued(self, env: Envelope, now: float) -> None:
-        info = self.tasks[env.aggregate_id]
+    def _requeued(self, event: Any, now: float) -> None:
+        info = self.tasks[event.originator_id]
         for name in self.usage.resources(info):
             self.usage.held[name] -= 1
         info.staff = None
-        self.ready_since[env.aggregate_id] = now
+        self.ready_since[event.originator_id] = now
         self.requeues += 1
 
-    def _order_confirmed(self, env: Envelope, now: float) -> None:
-        self.confirmed_at[env.aggregate_id] = now
+    def _order_confirmed(self, event: Any, now: float) -> None:
+        self.confirmed_at[event.originator_id] = now
 
-    def _order_status(self, env: Envelope, now: float) -> None:
-        if env.data.get("new_status") == "COMPLETED":
-            self.completed_at[env.aggregate_id] = now
-            self._newly_completed.append(env.aggregate_id)
+    def _order_status(self, event: Any, now: float) -> None:
+        if event.new_status == OrderStatus.COMPLETED:
+            self.completed_at[event.originator_id] = now
+            self._newly_completed.append(event.originator_id)
 
     def take_completed(self) -> list[UUID]:
         """Orders completed since the last call."""
         done, self._newly_completed = self._newly_completed, []
         return done
 
-    _handlers: dict[str, Callable[[Observer, Envelope, float], None]] = {
-        "TASK_CREATED": _created,
-        "TASK_READY": _ready,
-        "TASK_ASSIGNED": _assigned,
-        "TASK_STARTED": _started,
-        "TASK_COMPLETED": _completed,
-        "TASK_REQUEUED": _requeued,
-        "ORDER_CONFIRMED": _order_confirmed,
-        "ORDER_STATUS_CHANGED": _order_status,
+    _handlers: dict[type, Callable[[Observer, Any, float], None]] = {
+        Task.Created: _created,
+        Task.BecameReady: _ready,
+        Task.Assigned: _assigned,
+        Task.Started: _started,
+        Task.Completed: _completed,
+        Task.Requeued: _requeued,
+        Order.Created: _order_confirmed,
+        Order.StatusChanged: _order_status,
     }

@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.application.envelopes import Recorded
+from kangaroo_paw.domain.order import Order
+from kangaroo_paw.domain.task import Task
 
 
 @dataclass(slots=True)
@@ -89,18 +91,17 @@ class OrderBook:
 
     # -- the follower sink ---------------------------------------------------------------------
 
-    def handle(self, envelopes: Sequence[Envelope]) -> None:
+    def handle(self, batch: Sequence[Recorded]) -> None:
         now = self._now()
-        for env in envelopes:
-            if env.type == "ORDER_CONFIRMED":
-                self.add_order(env.aggregate_id, now)
-            elif env.type == "TASK_CREATED":
-                assert env.order_id is not None
-                data = env.data
-                estimate = float(data["estimate_secs"])
-                self.add_task(env.aggregate_id, env.order_id, estimate, float(data["tail_secs"]))
-            elif env.type == "TASK_STARTED":
-                self.started(env.aggregate_id, now)
-            elif env.type == "TASK_COMPLETED":
-                self.completed(env.aggregate_id)
-        self.position = envelopes[-1].notification_id
+        for recorded in batch:
+            event = recorded.event
+            if isinstance(event, Order.Created):
+                self.add_order(event.originator_id, now)
+            elif isinstance(event, Task.Created):
+                estimate, tail = float(event.estimate_secs), float(event.tail_secs)
+                self.add_task(event.originator_id, event.order_id, estimate, tail)
+            elif isinstance(event, Task.Started):
+                self.started(event.originator_id, now)
+            elif isinstance(event, Task.Completed):
+                self.completed(event.originator_id)
+        self.position = batch[-1].notification_id

@@ -34,7 +34,7 @@ def test_redis_queue_orders_exactly_like_the_memory_queue(
     queue = RedisReadyQueue(redis_client, redis_prefix)
     queue.clear()
     try:
-        log = world.kitchen.event_log(0, 1_000_000)
+        log = world.kitchen.recorded(0, 1_000_000)
         if log:
             Projections(world.kitchen).apply_to_queue(queue, log)
         assert queue.top(1_000_000) == live

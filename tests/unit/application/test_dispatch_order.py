@@ -191,7 +191,7 @@ def assert_queue_equals_rebuild(world: World) -> list[QueueEntry]:
     world.follower.catch_up()
     live = world.kitchen.queue.top(1_000_000)
     rebuilt = InMemoryReadyQueue()
-    Projections(world.kitchen).apply_to_queue(rebuilt, world.kitchen.event_log(0, 1_000_000))
+    Projections(world.kitchen).apply_to_queue(rebuilt, world.kitchen.recorded(0, 1_000_000))
     assert rebuilt.top(1_000_000) == live
     for entry in live:
         assert entry.key == world.kitchen.task(entry.task_id).dispatch_key

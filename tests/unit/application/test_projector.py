@@ -96,10 +96,10 @@ def test_replaying_everything_changes_nothing(kitchen: Kitchen) -> None:
     live = projector_of(kitchen)
     work(kitchen, live)
     before = state(live)
-    envelopes = kitchen.event_log(0, 100_000)
-    for start in range(0, len(envelopes), 5):  # the whole log again, batch by batch
-        live._apply_queue(envelopes[start : start + 5])
-        live._apply_rows(envelopes[start : start + 5])
+    log = kitchen.recorded(0, 100_000)
+    for start in range(0, len(log), 5):  # the whole log again, batch by batch
+        live._apply_queue(log[start : start + 5])
+        live._apply_rows(log[start : start + 5])
     assert state(live) == before
 
 

@@ -1,4 +1,5 @@
-"""What each wire event makes the scheduler do, resolved through the event classes."""
+"""What each event makes the scheduler do: one map, reached from a domain event in this
+process and from its wire envelope in the Kafka consumer."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from kangaroo_paw.application.envelopes import EVENT_TYPES, WIRE_NAMES
-from kangaroo_paw.application.reactions import react
+from kangaroo_paw.application.reactions import react, react_to_envelope
+from kangaroo_paw.composition import build_embedded
 from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.settings import Settings
 
 ALLOCATING = {
     "TASK_READY",
@@ -65,7 +68,7 @@ def test_allocation_is_requested_after_exactly_the_triggering_events() -> None:
     allocating = set()
     for wire in [*EVENT_TYPES, "SOMETHING_ELSE"]:
         calls = Calls()
-        react(envelope(wire, None), calls, 60.0)
+        react_to_envelope(envelope(wire, None), calls, 60.0)
         if calls:
             assert calls == [("allocate",)]
             allocating.add(wire)
@@ -76,9 +79,31 @@ def test_an_assignment_arms_its_timeout_and_a_start_its_completion() -> None:
     task = uuid4()
     calls = Calls()
     assigned = envelope("TASK_ASSIGNED", task, assigned_at="2026-01-01T12:00:00Z", assignment_no=2)
-    react(assigned, calls, 90.0)
-    react(envelope("TASK_STARTED", task, due_at="2026-01-01T12:05:00Z"), calls, 90.0)
+    react_to_envelope(assigned, calls, 90.0)
+    react_to_envelope(envelope("TASK_STARTED", task, due_at="2026-01-01T12:05:00Z"), calls, 90.0)
     assert calls == [
         ("timeout", task, 2, datetime(2026, 1, 1, 12, 1, 30, tzinfo=UTC)),
         ("complete", task, datetime(2026, 1, 1, 12, 5, tzinfo=UTC)),
     ]
+
+
+def test_a_domain_event_and_its_envelope_make_the_same_calls() -> None:
+    embedded = build_embedded(Settings(store="memory"), seed=True)
+    kitchen = embedded.kitchen
+    try:
+        kitchen.confirm_order({"burger_combo": 1}, "react-both-ways")
+        embedded.drain()
+        assigned = kitchen.allocate().assigned
+        assert assigned
+        kitchen.start_task(assigned[0].task_id)
+        kitchen.add_counter("pastry", 2)
+        log = kitchen.recorded(0, 100_000)
+        by_event, by_envelope = Calls(), Calls()
+        for recorded in log:
+            react(recorded.event, by_event, 45.0)
+            react_to_envelope(recorded.envelope(), by_envelope, 45.0)
+        assert by_event == by_envelope
+        kinds = {call[0] for call in by_event}
+        assert kinds == {"allocate", "timeout", "complete"}
+    finally:
+        embedded.close()
