@@ -44,7 +44,7 @@ def test_live_projections_equal_a_rebuild_from_scratch(
     projector_kitchen = postgres_kitchen(services_settings, live_queue, live_rows)
     live = Projector(projector_kitchen, queue=live_queue, read_model=live_rows, poll_secs=0.05)
     stop = threading.Event()
-    thread = threading.Thread(target=live.run, args=(stop,), daemon=True)
+    thread = threading.Thread(target=live.follower.run, args=(stop,), daemon=True)
     thread.start()
     try:
         workload = Workload(kitchen, lambda: wait_caught_up(live)).run(orders=24)
