@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -13,6 +14,11 @@ Store = Literal["sqlite", "memory", "postgres"]
 LogFormat = Literal["text", "json"]
 
 PREFIX = "KP_"
+
+# A browser origin (scheme://host[:port], no path) and a host name or IP (no port) for the
+# comma-separated HTTP guard settings; ``*`` allows any host.
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+_HOST = re.compile(r"\*|[A-Za-z0-9.-]+|\[?[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]?")
 
 
 class SettingsError(ValueError):
@@ -70,6 +76,10 @@ class Settings:
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "kitchen-allocation"
+    # HTTP browser guards (comma-separated): origins allowed cross-origin (CORS is off when
+    # empty) and Host names served beside the local ones (DNS rebinding); ``*`` allows any.
+    cors_origins: str = ""
+    allowed_hosts: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -126,11 +136,29 @@ class Settings:
             )
         if not 0 < self.efficiency_min <= self.efficiency_max:
             raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
+        self._validate_http_guards()
+
+    def _validate_http_guards(self) -> None:
+        for origin in split_list(self.cors_origins):
+            if not _ORIGIN.fullmatch(origin):
+                raise SettingsError(
+                    f"KP_CORS_ORIGINS takes origins like https://app.example.com, not {origin!r}"
+                )
+        for host in split_list(self.allowed_hosts):
+            if not _HOST.fullmatch(host):
+                raise SettingsError(
+                    f"KP_ALLOWED_HOSTS takes host names or IPs without a port, not {host!r}"
+                )
 
     @property
     def sqlite_path(self) -> Path:
         """Where the embedded event store lives."""
         return self.data_dir / "kitchen.sqlite"
+
+
+def split_list(raw: str) -> tuple[str, ...]:
+    """The entries of a comma-separated setting, stripped, empty ones dropped."""
+    return tuple(entry for entry in (part.strip() for part in raw.split(",")) if entry)
 
 
 def _parse(name: str, annotation: object, raw: str) -> Any:

@@ -13,6 +13,7 @@ from eventsourcing.persistence import OperationalError
 from conftest import KitchenClient, assert_error
 
 ORDER = "/api/v1/orders/confirm"
+JSON = {"content-type": "application/json"}  # other media types are a 415
 
 
 @contextmanager
@@ -41,7 +42,7 @@ def nothing_written(client: KitchenClient) -> Iterator[None]:
 def test_400_malformed_bodies(client: KitchenClient, body: bytes, headers: dict[str, str]) -> None:
     with nothing_written(client):
         error = assert_error(
-            client.post(ORDER, content=body, headers=headers), 400, "invalid_request"
+            client.post(ORDER, content=body, headers=JSON | headers), 400, "invalid_request"
         )
     assert "details" in error
 

@@ -40,7 +40,12 @@ CASES: dict[str, int] = {"schemathesis": 0, "random-json": 0}
 
 # Built (not started) at import, as schemathesis loads the document while collecting; the
 # runtime threads start only when the fuzz tests run.
-_SETTINGS = Settings.from_env({}, data_dir=Path("unused-in-memory"), store="memory")
+# The Hosts schemathesis and TestClient send are not local names: allow them.
+_SETTINGS = Settings.from_env(
+    {"KP_ALLOWED_HOSTS": "testserver,testserver.local"},
+    data_dir=Path("unused-in-memory"),
+    store="memory",
+)
 _EMBEDDED = build_embedded(_SETTINGS, seed=True)
 _APP = create_app(_SETTINGS, _EMBEDDED.kitchen, _EMBEDDED.bus)
 # The endless SSE stream is covered by test_http_events, not by the fuzzer.

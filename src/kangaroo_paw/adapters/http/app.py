@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -16,11 +16,14 @@ from litestar.openapi.plugins import (
     SwaggerRenderPlugin,
 )
 from litestar.openapi.spec import Tag
+from litestar.types import ASGIApp
 
 from kangaroo_paw._version import __version__
+from kangaroo_paw.adapters.http.access import AccessLog
 from kangaroo_paw.adapters.http.allocation import AllocatorController, QueueController
 from kangaroo_paw.adapters.http.errors import exception_handlers
 from kangaroo_paw.adapters.http.events import EventController
+from kangaroo_paw.adapters.http.guards import BrowserGuard, BrowserPolicy, cors_config
 from kangaroo_paw.adapters.http.health import Checks, HealthController
 from kangaroo_paw.adapters.http.orders import OrderController
 from kangaroo_paw.adapters.http.recipes import RecipeController
@@ -97,7 +100,7 @@ def create_app(
     def provide_checks() -> Checks:
         return probes
 
-    return Litestar(
+    app = Litestar(
         route_handlers=CONTROLLERS,
         dependencies={
             "kitchen": Provide(provide_kitchen, sync_to_thread=False),
@@ -107,6 +110,7 @@ def create_app(
         exception_handlers=exception_handlers(unavailable),
         before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
+        cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(
             title="Kangaroo Paw",
             version=__version__,
@@ -124,3 +128,8 @@ def create_app(
         logging_config=None,  # the process configures logging (entrypoints.logs)
         debug=False,
     )
+    # Around Litestar's own handler (not its per-route middleware), so that unknown routes and
+    # 405s are guarded and logged too, and every server built here has both.
+    guarded = BrowserGuard(app.asgi_handler, BrowserPolicy.from_settings(settings))
+    app.asgi_handler = cast(ASGIApp, AccessLog(guarded))  # loosely typed ASGI, same protocol
+    return app

@@ -10,7 +10,7 @@ from types import FrameType
 
 import uvicorn
 
-from kangaroo_paw.adapters.http.access import AccessLog, ASGIApp
+from kangaroo_paw.adapters.http.asgi import ASGIApp
 
 GRACEFUL_SHUTDOWN_SECS = 30
 
@@ -43,9 +43,9 @@ class GracefulServer(uvicorn.Server):
 
 
 def serve(app: ASGIApp, host: str, port: int, stopping: threading.Event) -> int:
-    """Serve ``app`` with one access-log line per request until a signal; the exit status."""
+    """Serve ``app`` (``create_app`` logs each request) until a signal; the exit status."""
     config = uvicorn.Config(
-        AccessLog(app),
+        app,
         host=host,
         port=port,
         log_config=None,
