@@ -29,6 +29,8 @@ from pathlib import Path
 
 import httpx
 
+BENCH_TOKEN = "kp_bench-load-generator-manager"  # noqa: S105 - a bench secret
+BENCH_AUTH = {"Authorization": f"Bearer {BENCH_TOKEN}"}
 Op = Callable[[httpx.AsyncClient, int], Awaitable[None]]
 
 
@@ -69,7 +71,13 @@ def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
             "--data-dir",
             str(data_dir / "var"),
         ],
-        env={**os.environ, "KP_MODE": "embedded", "KP_LOG_FORMAT": "json", **(env or {})},
+        env={
+            **os.environ,
+            "KP_MODE": "embedded",
+            "KP_LOG_FORMAT": "json",
+            "KP_BOOTSTRAP_TOKEN": BENCH_TOKEN,
+            **(env or {}),
+        },
         stdout=log,
         stderr=log,
     )
@@ -104,7 +112,9 @@ async def _run_level(url: str, name: str, op: Op, clients: int, duration: float)
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=30, headers=BENCH_AUTH
+    ) as http:
         start = time.perf_counter()
         deadline = start + duration
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -50,6 +51,9 @@ class Settings:
     max_qty_per_line: int = 50
     max_lines_per_order: int = 100
     max_body_bytes: int = 1_048_576
+    # Access: bearer tokens on every route but the health probes and the API docs.
+    auth: bool = True
+    bootstrap_token: str = dataclasses.field(default="", repr=False)
     # Embedded runtime.
     store: Store = "sqlite"
     follower_poll_secs: float = 0.5
@@ -94,6 +98,7 @@ class Settings:
                 raise SettingsError(
                     f"{PREFIX}{name.upper()} must be one of {get_args(kind)}, not {value!r}"
                 )
+        _check_secret("KP_BOOTSTRAP_TOKEN", self.bootstrap_token)
         positive = {
             "assignment_ttl_secs": self.assignment_ttl_secs,
             "max_qty_per_line": self.max_qty_per_line,
@@ -131,6 +136,12 @@ class Settings:
     def sqlite_path(self) -> Path:
         """Where the embedded event store lives."""
         return self.data_dir / "kitchen.sqlite"
+
+
+def _check_secret(variable: str, secret: str) -> None:
+    """An empty secret is "not set"; a set one must be usable as a bearer token."""
+    if secret and not re.fullmatch(r"[A-Za-z0-9._~+/=-]{16,256}", secret):
+        raise SettingsError(f"{variable} must be 16-256 characters of A-Z a-z 0-9 . _ ~ + / = -")
 
 
 def _parse(name: str, annotation: object, raw: str) -> Any:

@@ -128,7 +128,10 @@ def client(
     settings: Settings, embedded: EmbeddedKitchen, clock: ManualClock
 ) -> Iterator[KitchenClient]:
     app = create_app(settings, embedded.kitchen, embedded.bus)
+    _, secret = embedded.kitchen.issue_token("e2e-manager", "manager")
+    embedded.runtime.drain()
     with KitchenClient(app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {secret}"
         test_client.embedded = embedded
         test_client.clock = clock
         yield test_client

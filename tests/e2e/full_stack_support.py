@@ -26,6 +26,8 @@ import httpx
 
 from kangaroo_paw.settings import Settings
 
+TOKEN = "kp_full-stack-test-manager"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CLI = [sys.executable, "-m", "kangaroo_paw.entrypoints.cli"]
 PROCESSES = ("serve", "projector", "relay", "consumer", "worker")
 PARTITIONS = 3
@@ -80,6 +82,7 @@ class FullStack:
         self.env.update(
             {
                 "KP_MODE": "services",
+                "KP_BOOTSTRAP_TOKEN": TOKEN,
                 "KP_POSTGRES_SCHEMA": s.postgres_schema,
                 "KP_REDIS_PREFIX": s.redis_prefix,
                 "KP_KAFKA_TOPIC": s.kafka_topic,
@@ -95,7 +98,7 @@ class FullStack:
             }
         )
         self.base = f"http://127.0.0.1:{s.port}"
-        self.api = httpx.Client(base_url=f"{self.base}/api/v1", timeout=30)
+        self.api = httpx.Client(base_url=f"{self.base}/api/v1", timeout=30, headers=AUTH)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.starts: Counter[str] = Counter()
         self._prepared = False
@@ -355,7 +358,7 @@ class Cooks:
         self._thread.join(10)
 
     def _run(self) -> None:
-        api = httpx.Client(base_url=self.stack.api.base_url, timeout=30)
+        api = httpx.Client(base_url=self.stack.api.base_url, timeout=30, headers=AUTH)
         while not self._stop.is_set():
             try:
                 tasks = api.get("/tasks", params={"status": "ASSIGNED", "limit": 1000}).json()

@@ -43,6 +43,8 @@ CASES: dict[str, int] = {"schemathesis": 0, "random-json": 0}
 _SETTINGS = Settings.from_env({}, data_dir=Path("unused-in-memory"), store="memory")
 _EMBEDDED = build_embedded(_SETTINGS, seed=True)
 _APP = create_app(_SETTINGS, _EMBEDDED.kitchen, _EMBEDDED.bus)
+_, _SECRET = _EMBEDDED.kitchen.issue_token("fuzz-manager", "manager")
+AUTH = {"Authorization": f"Bearer {_SECRET}"}  # every operation, as the manager
 # The endless SSE stream is covered by test_http_events, not by the fuzzer.
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _APP).exclude(
     operation_id="streamEvents"
@@ -70,7 +72,7 @@ def _report_cases(request: pytest.FixtureRequest) -> Iterator[None]:
 )
 def test_api_conforms_to_its_schema(case: Any) -> None:
     CASES["schemathesis"] += 1
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=AUTH)
 
 
 # -- random JSON bodies (hypothesis over the request Structs' field names) ------------------
@@ -114,6 +116,7 @@ OBJECTS = st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6)
 @pytest.fixture(scope="module")
 def raw_client() -> Iterator[Any]:
     with TestClient(_APP) as test_client:
+        test_client.headers.update(AUTH)
         staff = test_client.get("/api/v1/staff").json()["staff"][0]["staff_id"]
         order = test_client.post("/api/v1/orders/confirm", json={"items": {"dip_cup": 1}})
         task = order.json()["tasks"][0]["task_id"]

@@ -16,7 +16,13 @@ base install runs the embedded mode without them.
 from __future__ import annotations
 
 from kangaroo_paw.composition.embedded import EmbeddedKitchen, build_embedded
-from kangaroo_paw.composition.kitchen import Runtime, build_kitchen, policy_from, store_env
+from kangaroo_paw.composition.kitchen import (
+    Runtime,
+    build_kitchen,
+    open_store,
+    policy_from,
+    store_env,
+)
 from kangaroo_paw.composition.projections import RebuildReport, make_projector, replay_projections
 from kangaroo_paw.composition.services import (
     Services,
@@ -43,6 +49,7 @@ __all__ = [
     "explain_startup_error",
     "make_projector",
     "open_kitchen",
+    "open_store",
     "policy_from",
     "redis_queue",
     "replay_projections",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
@@ -15,10 +16,11 @@ from litestar.openapi.plugins import (
     ScalarRenderPlugin,
     SwaggerRenderPlugin,
 )
-from litestar.openapi.spec import Tag
+from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from kangaroo_paw._version import __version__
 from kangaroo_paw.adapters.http.allocation import AllocatorController, QueueController
+from kangaroo_paw.adapters.http.auth import authorize
 from kangaroo_paw.adapters.http.errors import exception_handlers
 from kangaroo_paw.adapters.http.events import EventController
 from kangaroo_paw.adapters.http.health import Checks, HealthController
@@ -105,6 +107,8 @@ def create_app(
             "checks": Provide(provide_checks, sync_to_thread=False),
         },
         exception_handlers=exception_handlers(unavailable),
+        guards=[authorize],
+        state=State({"kitchen": kitchen, "auth": settings.auth}),
         before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -113,6 +117,16 @@ def create_app(
             description="HTTP API v1 of the Kangaroo Paw kitchen scheduling engine.",
             path="/schema",
             tags=TAGS,
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token: kangaroo-paw token create --role ...",
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
             use_handler_docstrings=True,
             render_plugins=[
                 SwaggerRenderPlugin(path=["/", "/swagger"]),

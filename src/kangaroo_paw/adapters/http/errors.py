@@ -33,6 +33,7 @@ from kangaroo_paw.domain.errors import (
     NotFound,
     RecipeInvalid,
     StationDown,
+    Unauthorized,
     UnknownItem,
 )
 
@@ -49,6 +50,7 @@ class InvalidRequest(KitchenError):
 
 STATUS_OF: dict[type[KitchenError], int] = {
     InvalidRequest: 400,
+    Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
     InvalidTransition: 409,
@@ -94,7 +96,9 @@ def error_response(
 
 
 def _kitchen_error(_: Request[Any, Any, Any], exc: KitchenError) -> Response[Error]:
-    return error_response(status_of(exc), exc.code, exc.message, exc.details)
+    status = status_of(exc)
+    challenge = {"WWW-Authenticate": 'Bearer realm="kangaroo-paw"'} if status == 401 else None
+    return error_response(status, exc.code, exc.message, exc.details, challenge)
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error]:

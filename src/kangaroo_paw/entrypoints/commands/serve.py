@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kangaroo_paw.composition import EmbeddedKitchen, ServicesRuntime, open_kitchen
+from kangaroo_paw.entrypoints.access import prepare_access
 from kangaroo_paw.entrypoints.readiness import readiness_checks
 from kangaroo_paw.settings import Settings, SettingsError
 
@@ -42,6 +43,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         runtime = open_kitchen(settings)
     except NotMigrated as exc:
+        print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        prepare_access(settings, runtime.kitchen)
+    except SettingsError as exc:
+        runtime.close()
         print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
         return 2
     return serve_runtime(settings, runtime)
