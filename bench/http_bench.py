@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-BENCH_TOKEN = "kp_bench-load-generator-manager"  # noqa: S105 - a bench secret
+BENCH_TOKEN = "kp_bench-load-generator-manager"
 BENCH_AUTH = {"Authorization": f"Bearer {BENCH_TOKEN}"}
 Op = Callable[[httpx.AsyncClient, int], Awaitable[None]]
 
