@@ -160,3 +160,38 @@ def test_token_secrets_never_reach_the_event_log(client: KitchenClient) -> None:
     assert {e["data"]["name"] for e in issued} >= {"wall-screen"}
     assert all("digest" not in e["data"] for e in issued)
     assert secret not in client.get("/api/v1/events", params={"after": 0, "limit": 1000}).text
+
+
+def test_every_event_a_request_records_names_its_actor(client: KitchenClient) -> None:
+    head = client.log_head()
+    pos = token(client, "integration")
+    order = client.post(
+        "/api/v1/orders/confirm", json={"items": {"burger_combo": 1}}, headers=pos
+    ).json()
+    client.run_once()  # the manager's own pass
+    griller = next(t for t in order["tasks"] if t["counter"] == "griller")
+    client.post(f"/api/v1/tasks/{griller['task_id']}/start", headers=token(client, "station"))
+    events = client.get("/api/v1/events", params={"after": head, "limit": 1000}).json()["events"]
+    actor = {e["type"]: e["data"].get("actor") for e in reversed(events)}  # first of each
+    assert actor["ORDER_CONFIRMED"] == {"name": "t-integration", "role": "integration"}
+    assert actor["TASK_CREATED"] == {"name": "t-integration", "role": "integration"}
+    assert actor["TASK_ASSIGNED"] == {"name": "e2e-manager", "role": "manager"}
+    assert actor["TASK_STARTED"] == {"name": "t-station", "role": "station"}
+    started = next(e for e in events if e["type"] == "TASK_STARTED")
+    assert started["data"]["staff_id"]  # and the cook who started it
+    issued = [e for e in events if e["type"] == "TOKEN_ISSUED"]
+    assert {
+        e["data"]["actor"] for e in issued if "actor" in e["data"]
+    } == set()  # issued in-process
+
+
+def test_what_the_kitchen_does_by_itself_has_no_actor(client: KitchenClient) -> None:
+    head = client.log_head()
+    client.embedded.kitchen.allocate()  # as the in-process scheduler does
+    client.confirm({"dip_cup": 1})
+    client.embedded.kitchen.allocate()
+    client.embedded.runtime.drain()
+    events = client.embedded.kitchen.event_log(head, 1000)
+    by_itself = [e for e in events if e.type == "TASK_ASSIGNED"]
+    assert by_itself
+    assert all("actor" not in e.data for e in by_itself)

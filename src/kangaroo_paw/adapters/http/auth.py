@@ -22,6 +22,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from kangaroo_paw.application.access import Principal
+from kangaroo_paw.application.actor import set_actor
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.domain.errors import Forbidden, NotFound, Unauthorized
 from kangaroo_paw.domain.token import Role
@@ -89,6 +90,7 @@ async def authorize(
     if principal.role == Role.STATION and operation_id in STATION_TASK_ROUTES:
         await anyio.to_thread.run_sync(_check_counter, kitchen, principal, connection)
     connection.state.principal = principal
+    set_actor(principal.name, str(principal.role))  # stamped into what this request records
 
 
 def _check_counter(

@@ -4,6 +4,7 @@ server: the server sees a new or revoked token on its next request)."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import re
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from kangaroo_paw.application.actor import acting_as
 from kangaroo_paw.domain.errors import KitchenError
 from kangaroo_paw.domain.token import Role
 from kangaroo_paw.entrypoints.processes import explained
@@ -62,7 +64,8 @@ def run_create(args: argparse.Namespace, settings: Settings) -> int:
     try:
         expires = parse_expiry(args.expires, kitchen.clock.now())
         counters = [c.strip() for c in args.counters.split(",") if c.strip()]
-        view, secret = kitchen.issue_token(args.name, args.role, counters, expires)
+        with acting_as(f"cli:{getpass.getuser()}", Role.MANAGER):
+            view, secret = kitchen.issue_token(args.name, args.role, counters, expires)
     except (KitchenError, ValueError) as exc:
         print(f"kangaroo-paw token create: {exc}", file=sys.stderr)
         return 2
@@ -96,7 +99,8 @@ def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
     kitchen = open_store(settings)
     try:
-        view = kitchen.revoke_token(args.name)
+        with acting_as(f"cli:{getpass.getuser()}", Role.MANAGER):
+            view = kitchen.revoke_token(args.name)
     except KitchenError as exc:
         print(f"kangaroo-paw token revoke: {exc}", file=sys.stderr)
         return 2
