@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kangaroo_paw.composition import EmbeddedKitchen, ServicesRuntime, open_kitchen
+from kangaroo_paw.composition import DataDirLocked, EmbeddedKitchen, ServicesRuntime, open_kitchen
 from kangaroo_paw.entrypoints.access import prepare_access
 from kangaroo_paw.entrypoints.readiness import readiness_checks
 from kangaroo_paw.settings import Settings, SettingsError
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         runtime = open_kitchen(settings)
-    except NotMigrated as exc:
+    except (NotMigrated, DataDirLocked) as exc:
         print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
         return 2
     try:
