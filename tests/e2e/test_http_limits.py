@@ -258,3 +258,10 @@ def test_a_request_sent_in_parts_within_the_deadline_is_served(server: Server) -
         time.sleep(0.1)
         conn.sendall(b"Host: kitchen\r\n\r\n")
         assert conn.recv(4096).startswith(b"HTTP/1.1 200 ")
+
+
+def test_the_openapi_document_declares_429_except_on_health(client: KitchenClient) -> None:
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert "429" in paths["/api/v1/orders/confirm"]["post"]["responses"]
+    assert "429" in paths["/api/v1/stream"]["get"]["responses"]
+    assert "429" not in paths["/health"]["get"]["responses"]

@@ -167,13 +167,14 @@ def exception_handlers(
 
 
 def responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the error statuses a route can answer with."""
+    """OpenAPI entries for the error statuses a route can answer with (and 429: every route
+    but the health probes is rate-limited, see ``limits``)."""
     return {
         status: ResponseSpec(
             data_container=Error,
             description=_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
         )
-        for status in statuses
+        for status in (*statuses, 429)
     }
 
 
@@ -184,5 +185,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (invalid_state, conflict, capacity_exceeded)",
     413: "Request body larger than KP_MAX_BODY_BYTES (payload_too_large)",
     422: "Semantically invalid (unknown_item, invalid_quantity, invalid_recipe, ...)",
+    429: "Over the caller's rate limit or stream cap; retry after Retry-After seconds "
+    "(rate_limited, too_many_streams)",
     503: "The event store is unreachable; retry later (unavailable)",
 }
