@@ -74,6 +74,14 @@ class Settings:
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "kitchen-allocation"
+    # Abuse limits (HTTP): per-caller request rates (0 = off), open streams, slow requests.
+    rate_limit_writes_per_sec: float = 20.0
+    rate_limit_writes_burst: int = 200
+    rate_limit_reads_per_sec: float = 100.0
+    rate_limit_reads_burst: int = 500
+    max_streams_per_caller: int = 4
+    header_timeout_secs: float = 10.0
+    body_timeout_secs: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -106,6 +114,10 @@ class Settings:
             "max_body_bytes": self.max_body_bytes,
             "follower_poll_secs": self.follower_poll_secs,
             "snapshot_every": self.snapshot_every,
+            "rate_limit_writes_burst": self.rate_limit_writes_burst,
+            "rate_limit_reads_burst": self.rate_limit_reads_burst,
+            "header_timeout_secs": self.header_timeout_secs,
+            "body_timeout_secs": self.body_timeout_secs,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -131,6 +143,16 @@ class Settings:
             )
         if not 0 < self.efficiency_min <= self.efficiency_max:
             raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
+        self._off_or_positive(
+            "rate_limit_writes_per_sec", "rate_limit_reads_per_sec", "max_streams_per_caller"
+        )
+
+    def _off_or_positive(self, *names: str) -> None:
+        for name in names:
+            if getattr(self, name) < 0:
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must be >= 0 (0 = off), got {getattr(self, name)}"
+                )
 
     @property
     def sqlite_path(self) -> Path:

@@ -95,6 +95,9 @@ class FullStack:
                 "KP_POSTGRES_POOL_SIZE": str(s.postgres_pool_size),
                 "KP_ASSIGNMENT_TTL_SECS": str(s.assignment_ttl_secs),
                 "KP_SEED_DEMO": "true",
+                # One test client polls every order: it is no caller to rate-limit.
+                "KP_RATE_LIMIT_READS_PER_SEC": "0",
+                "KP_RATE_LIMIT_WRITES_PER_SEC": "0",
             }
         )
         self.base = f"http://127.0.0.1:{s.port}"

@@ -40,7 +40,14 @@ CASES: dict[str, int] = {"schemathesis": 0, "random-json": 0}
 
 # Built (not started) at import, as schemathesis loads the document while collecting; the
 # runtime threads start only when the fuzz tests run.
-_SETTINGS = Settings.from_env({}, data_dir=Path("unused-in-memory"), store="memory")
+# The fuzzer is one fast caller: rate limits off, so its requests reach the handlers.
+_SETTINGS = Settings.from_env(
+    {},
+    data_dir=Path("unused-in-memory"),
+    store="memory",
+    rate_limit_writes_per_sec=0,
+    rate_limit_reads_per_sec=0,
+)
 _EMBEDDED = build_embedded(_SETTINGS, seed=True)
 _APP = create_app(_SETTINGS, _EMBEDDED.kitchen, _EMBEDDED.bus)
 _, _SECRET = _EMBEDDED.kitchen.issue_token("fuzz-manager", "manager")

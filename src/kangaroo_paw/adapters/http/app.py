@@ -24,6 +24,7 @@ from kangaroo_paw.adapters.http.auth import authorize
 from kangaroo_paw.adapters.http.errors import exception_handlers
 from kangaroo_paw.adapters.http.events import EventController
 from kangaroo_paw.adapters.http.health import Checks, HealthController
+from kangaroo_paw.adapters.http.limits import caller_limits
 from kangaroo_paw.adapters.http.orders import OrderController
 from kangaroo_paw.adapters.http.recipes import RecipeController
 from kangaroo_paw.adapters.http.staff import StaffController
@@ -109,6 +110,7 @@ def create_app(
         exception_handlers=exception_handlers(unavailable),
         guards=[authorize],
         state=State({"kitchen": kitchen, "auth": settings.auth}),
+        middleware=[caller_limits(settings)],
         before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

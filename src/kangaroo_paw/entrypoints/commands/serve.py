@@ -77,7 +77,7 @@ def serve_runtime(settings: Settings, runtime: EmbeddedKitchen | ServicesRuntime
             settings.host,
             settings.port,
         )
-        return serve(app, settings.host, settings.port, stopping)
+        return serve(app, settings, stopping)
     finally:
         runtime.close()
         log.info("kitchen closed")
