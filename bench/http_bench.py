@@ -29,7 +29,16 @@ from pathlib import Path
 
 import httpx
 
+BENCH_TOKEN = "kp_bench-load-generator-manager"
+BENCH_AUTH = {"Authorization": f"Bearer {BENCH_TOKEN}"}
 Op = Callable[[httpx.AsyncClient, int], Awaitable[None]]
+# Every client of a benchmark is one caller (one address): the per-caller limits are off, so
+# what is measured is the server.
+UNLIMITED = {
+    "KP_RATE_LIMIT_WRITES_PER_SEC": "0",
+    "KP_RATE_LIMIT_READS_PER_SEC": "0",
+    "KP_MAX_STREAMS_PER_CALLER": "0",
+}
 
 
 @dataclass
@@ -54,8 +63,9 @@ def _free_port() -> int:
 
 @contextmanager
 def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A ``kangaroo-paw serve`` subprocess; yields its base URL, stops it with SIGTERM.
-    ``env`` adds variables (``KP_MODE=services`` and its connection settings, say)."""
+    """A ``kangaroo-paw serve`` subprocess without per-caller limits; yields its base URL,
+    stops it with SIGTERM. ``env`` adds variables (``KP_MODE=services`` and its connection
+    settings, say)."""
     port = _free_port()
     log = (data_dir / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -69,7 +79,14 @@ def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
             "--data-dir",
             str(data_dir / "var"),
         ],
-        env={**os.environ, "KP_MODE": "embedded", "KP_LOG_FORMAT": "json", **(env or {})},
+        env={
+            **os.environ,
+            "KP_MODE": "embedded",
+            "KP_LOG_FORMAT": "json",
+            "KP_BOOTSTRAP_TOKEN": BENCH_TOKEN,
+            **UNLIMITED,
+            **(env or {}),
+        },
         stdout=log,
         stderr=log,
     )
@@ -104,7 +121,9 @@ async def _run_level(url: str, name: str, op: Op, clients: int, duration: float)
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=30, headers=BENCH_AUTH
+    ) as http:
         start = time.perf_counter()
         deadline = start + duration
 

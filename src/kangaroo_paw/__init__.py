@@ -21,7 +21,12 @@ from kangaroo_paw._version import __version__
 if TYPE_CHECKING:
     from kangaroo_paw.application.kitchen import Kitchen
     from kangaroo_paw.application.views import *  # noqa: F403 - every view is public
-    from kangaroo_paw.composition import EmbeddedKitchen, ServicesRuntime, open_kitchen
+    from kangaroo_paw.composition import (
+        DataDirLocked,
+        EmbeddedKitchen,
+        ServicesRuntime,
+        open_kitchen,
+    )
     from kangaroo_paw.domain.errors import *  # noqa: F403 - every error is public
     from kangaroo_paw.domain.recipes import RecipeStep
     from kangaroo_paw.settings import Settings, SettingsError
@@ -41,6 +46,7 @@ __all__ = [
     "AssignmentView",
     "CapacityExceeded",
     "Conflict",
+    "DataDirLocked",
     "EmbeddedKitchen",
     "Forbidden",
     "InvalidOrder",

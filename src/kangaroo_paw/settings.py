@@ -56,6 +56,9 @@ class Settings:
     max_qty_per_line: int = 50
     max_lines_per_order: int = 100
     max_body_bytes: int = 1_048_576
+    # Access: bearer tokens on every route but the health probes and the API docs.
+    auth: bool = True
+    bootstrap_token: str = dataclasses.field(default="", repr=False)
     # Embedded runtime.
     store: Store = "sqlite"
     follower_poll_secs: float = 0.5
@@ -80,6 +83,14 @@ class Settings:
     # empty) and Host names served beside the local ones (DNS rebinding); ``*`` allows any.
     cors_origins: str = ""
     allowed_hosts: str = ""
+    # Abuse limits (HTTP): per-caller request rates (0 = off), open streams, slow requests.
+    rate_limit_writes_per_sec: float = 20.0
+    rate_limit_writes_burst: int = 200
+    rate_limit_reads_per_sec: float = 100.0
+    rate_limit_reads_burst: int = 500
+    max_streams_per_caller: int = 4
+    header_timeout_secs: float = 10.0
+    body_timeout_secs: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -104,6 +115,7 @@ class Settings:
                 raise SettingsError(
                     f"{PREFIX}{name.upper()} must be one of {get_args(kind)}, not {value!r}"
                 )
+        _check_secret("KP_BOOTSTRAP_TOKEN", self.bootstrap_token)
         positive = {
             "assignment_ttl_secs": self.assignment_ttl_secs,
             "max_qty_per_line": self.max_qty_per_line,
@@ -111,6 +123,10 @@ class Settings:
             "max_body_bytes": self.max_body_bytes,
             "follower_poll_secs": self.follower_poll_secs,
             "snapshot_every": self.snapshot_every,
+            "rate_limit_writes_burst": self.rate_limit_writes_burst,
+            "rate_limit_reads_burst": self.rate_limit_reads_burst,
+            "header_timeout_secs": self.header_timeout_secs,
+            "body_timeout_secs": self.body_timeout_secs,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -137,6 +153,16 @@ class Settings:
         if not 0 < self.efficiency_min <= self.efficiency_max:
             raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
         self._validate_http_guards()
+        self._off_or_positive(
+            "rate_limit_writes_per_sec", "rate_limit_reads_per_sec", "max_streams_per_caller"
+        )
+
+    def _off_or_positive(self, *names: str) -> None:
+        for name in names:
+            if getattr(self, name) < 0:
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must be >= 0 (0 = off), got {getattr(self, name)}"
+                )
 
     def _validate_http_guards(self) -> None:
         for origin in split_list(self.cors_origins):
@@ -159,6 +185,12 @@ class Settings:
 def split_list(raw: str) -> tuple[str, ...]:
     """The entries of a comma-separated setting, stripped, empty ones dropped."""
     return tuple(entry for entry in (part.strip() for part in raw.split(",")) if entry)
+
+
+def _check_secret(variable: str, secret: str) -> None:
+    """An empty secret is "not set"; a set one must be usable as a bearer token."""
+    if secret and not re.fullmatch(r"[A-Za-z0-9._~+/=-]{16,256}", secret):
+        raise SettingsError(f"{variable} must be 16-256 characters of A-Z a-z 0-9 . _ ~ + / = -")
 
 
 def _parse(name: str, annotation: object, raw: str) -> Any:

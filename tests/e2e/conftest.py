@@ -128,8 +128,11 @@ def client(
     settings: Settings, embedded: EmbeddedKitchen, clock: ManualClock
 ) -> Iterator[KitchenClient]:
     app = create_app(settings, embedded.kitchen, embedded.bus)
+    _, secret = embedded.kitchen.issue_token("e2e-manager", "manager")
+    embedded.runtime.drain()
     # A Host the default KP_ALLOWED_HOSTS serves (TestClient's own, testserver.local, is not).
     with KitchenClient(app, base_url="http://127.0.0.1") as test_client:
+        test_client.headers["Authorization"] = f"Bearer {secret}"
         test_client.embedded = embedded
         test_client.clock = clock
         yield test_client

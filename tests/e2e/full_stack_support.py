@@ -26,6 +26,8 @@ import httpx
 
 from kangaroo_paw.settings import Settings
 
+TOKEN = "kp_full-stack-test-manager"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CLI = [sys.executable, "-m", "kangaroo_paw.entrypoints.cli"]
 PROCESSES = ("serve", "projector", "relay", "consumer", "worker")
 PARTITIONS = 3
@@ -80,6 +82,7 @@ class FullStack:
         self.env.update(
             {
                 "KP_MODE": "services",
+                "KP_BOOTSTRAP_TOKEN": TOKEN,
                 "KP_POSTGRES_SCHEMA": s.postgres_schema,
                 "KP_REDIS_PREFIX": s.redis_prefix,
                 "KP_KAFKA_TOPIC": s.kafka_topic,
@@ -92,10 +95,13 @@ class FullStack:
                 "KP_POSTGRES_POOL_SIZE": str(s.postgres_pool_size),
                 "KP_ASSIGNMENT_TTL_SECS": str(s.assignment_ttl_secs),
                 "KP_SEED_DEMO": "true",
+                # One test client polls every order: it is no caller to rate-limit.
+                "KP_RATE_LIMIT_READS_PER_SEC": "0",
+                "KP_RATE_LIMIT_WRITES_PER_SEC": "0",
             }
         )
         self.base = f"http://127.0.0.1:{s.port}"
-        self.api = httpx.Client(base_url=f"{self.base}/api/v1", timeout=30)
+        self.api = httpx.Client(base_url=f"{self.base}/api/v1", timeout=30, headers=AUTH)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.starts: Counter[str] = Counter()
         self._prepared = False
@@ -355,7 +361,7 @@ class Cooks:
         self._thread.join(10)
 
     def _run(self) -> None:
-        api = httpx.Client(base_url=self.stack.api.base_url, timeout=30)
+        api = httpx.Client(base_url=self.stack.api.base_url, timeout=30, headers=AUTH)
         while not self._stop.is_set():
             try:
                 tasks = api.get("/tasks", params={"status": "ASSIGNED", "limit": 1000}).json()

@@ -72,9 +72,12 @@ class Live:
     embedded: EmbeddedKitchen
     stopping: threading.Event
     server: GracefulServer
+    auth: dict[str, str]
 
     def confirm(self, items: dict[str, int]) -> Any:
-        response = httpx.post(f"{self.url}/api/v1/orders/confirm", json={"items": items})
+        response = httpx.post(
+            f"{self.url}/api/v1/orders/confirm", json={"items": items}, headers=self.auth
+        )
         assert response.status_code == 201, response.text
         self.embedded.runtime.drain()  # the follower publishes to the bus
         return response.json()
@@ -102,7 +105,9 @@ def live(settings: Settings, embedded: EmbeddedKitchen) -> Iterator[Live]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.01)
-    yield Live(f"http://{host}:{port}", embedded, stopping, server)
+    _, secret = embedded.kitchen.issue_token("stream-viewer", "manager")
+    auth = {"Authorization": f"Bearer {secret}"}
+    yield Live(f"http://{host}:{port}", embedded, stopping, server, auth)
     stopping.set()
     server.should_exit = True
     thread.join(timeout=10)
@@ -135,13 +140,14 @@ class Reader:
         return [self.next_event() for _ in range(count)]
 
 
-def _stream(url: str, **kwargs: Any) -> Any:
-    return httpx.stream("GET", f"{url}/api/v1/stream", timeout=5.0, **kwargs)
+def _stream(live: Live, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    headers = {**live.auth, **(headers or {})}
+    return httpx.stream("GET", f"{live.url}/api/v1/stream", timeout=5.0, headers=headers, **kwargs)
 
 
 def test_stream_replays_then_delivers_live(live: Live) -> None:
     head = live.embedded.kitchen.head_position()
-    with _stream(live.url, params={"after": 0}) as response:
+    with _stream(live, params={"after": 0}) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         reader = Reader(response.iter_lines())
@@ -162,13 +168,13 @@ def test_stream_replays_then_delivers_live(live: Live) -> None:
 
 def test_stream_resumes_from_last_event_id(live: Live) -> None:
     head = live.embedded.kitchen.head_position()
-    with _stream(live.url, headers={"Last-Event-ID": str(head - 2)}) as response:
+    with _stream(live, headers={"Last-Event-ID": str(head - 2)}) as response:
         reader = Reader(response.iter_lines())
         assert [i for i, _ in reader.events(2)] == [head - 1, head]
 
 
 def test_live_only_stream_has_heartbeats_and_ends_on_shutdown(live: Live) -> None:
-    with _stream(live.url) as response:
+    with _stream(live) as response:
         reader = Reader(response.iter_lines())
         order = live.confirm({"wrap": 1})
         first_id, first = reader.next_event()

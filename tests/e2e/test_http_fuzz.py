@@ -40,14 +40,19 @@ CASES: dict[str, int] = {"schemathesis": 0, "random-json": 0}
 
 # Built (not started) at import, as schemathesis loads the document while collecting; the
 # runtime threads start only when the fuzz tests run.
-# The Hosts schemathesis and TestClient send are not local names: allow them.
+# The Hosts schemathesis and TestClient send are not local names: allow them. The fuzzer is
+# one fast caller: rate limits off, so its requests reach the handlers.
 _SETTINGS = Settings.from_env(
     {"KP_ALLOWED_HOSTS": "testserver,testserver.local"},
     data_dir=Path("unused-in-memory"),
     store="memory",
+    rate_limit_writes_per_sec=0,
+    rate_limit_reads_per_sec=0,
 )
 _EMBEDDED = build_embedded(_SETTINGS, seed=True)
 _APP = create_app(_SETTINGS, _EMBEDDED.kitchen, _EMBEDDED.bus)
+_, _SECRET = _EMBEDDED.kitchen.issue_token("fuzz-manager", "manager")
+AUTH = {"Authorization": f"Bearer {_SECRET}"}  # every operation, as the manager
 # The endless SSE stream is covered by test_http_events, not by the fuzzer.
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _APP).exclude(
     operation_id="streamEvents"
@@ -75,6 +80,7 @@ def _report_cases(request: pytest.FixtureRequest) -> Iterator[None]:
 )
 def test_api_conforms_to_its_schema(case: Any) -> None:
     CASES["schemathesis"] += 1
+    case.headers = {**(case.headers or {}), **AUTH}  # the schema's bearer scheme, filled in
     case.call_and_validate(checks=CHECKS)
 
 
@@ -119,6 +125,7 @@ OBJECTS = st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6)
 @pytest.fixture(scope="module")
 def raw_client() -> Iterator[Any]:
     with TestClient(_APP) as test_client:
+        test_client.headers.update(AUTH)
         staff = test_client.get("/api/v1/staff").json()["staff"][0]["staff_id"]
         order = test_client.post("/api/v1/orders/confirm", json={"items": {"dip_cup": 1}})
         task = order.json()["tasks"][0]["task_id"]

@@ -95,23 +95,28 @@ def _wait(predicate: Any, timeout: float = 10) -> Any:
 def test_serve_logs_stops_gracefully_and_keeps_data(served: Served, data_dir: Path) -> None:
     served.wait_ready()
     url = served.url
+    # The first start of an empty store wrote a manager token, readable by its owner only.
+    token_file = data_dir / "manager.token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    auth = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
+    assert httpx.get(f"{url}/api/v1/orders").status_code == 401
     confirm = {"external_order_id": "survivor", "items": {"burger_combo": 1}}
-    order = httpx.post(f"{url}/api/v1/orders/confirm", json=confirm).json()
+    order = httpx.post(f"{url}/api/v1/orders/confirm", json=confirm, headers=auth).json()
     patty = next(t["task_id"] for t in order["tasks"] if t["step_no"] == 1)
 
     def assigned() -> bool:
-        task = httpx.get(f"{url}/api/v1/tasks/{patty}").json()
+        task = httpx.get(f"{url}/api/v1/tasks/{patty}", headers=auth).json()
         return bool(task["status"] == "ASSIGNED")
 
     _wait(assigned)  # the in-process scheduler allocates on its own
-    started = httpx.post(f"{url}/api/v1/tasks/{patty}/start")
+    started = httpx.post(f"{url}/api/v1/tasks/{patty}/start", headers=auth)
     assert started.json()["status"] == "STARTED"
 
     lines: list[str] = []
 
     def listen() -> None:
         try:
-            with httpx.stream("GET", f"{url}/api/v1/stream", timeout=30) as response:
+            with httpx.stream("GET", f"{url}/api/v1/stream", timeout=30, headers=auth) as response:
                 lines.extend(response.iter_lines())
         except httpx.HTTPError:
             lines.append("<error>")
@@ -135,17 +140,21 @@ def test_serve_logs_stops_gracefully_and_keeps_data(served: Served, data_dir: Pa
     again = Served(data_dir)
     try:
         again.wait_ready()
-        back = httpx.get(f"{again.url}/api/v1/orders/{order['order_id']}")
+        back = httpx.get(f"{again.url}/api/v1/orders/{order['order_id']}", headers=auth)
         assert back.status_code == 200
         assert back.json()["external_order_id"] == "survivor"
-        assert httpx.get(f"{again.url}/api/v1/tasks/{patty}").json()["status"] == "STARTED"
-        replay = httpx.post(f"{again.url}/api/v1/orders/confirm", json=confirm)
+        assert (
+            httpx.get(f"{again.url}/api/v1/tasks/{patty}", headers=auth).json()["status"]
+            == "STARTED"
+        )
+        replay = httpx.post(f"{again.url}/api/v1/orders/confirm", json=confirm, headers=auth)
         assert replay.status_code == 200
         code, logs = again.stop()
     finally:
         if again.proc.poll() is None:
             again.proc.kill()
     assert code == 0
+    assert not any("kp_" in e["message"] for e in logs)  # the secret is never logged
     rearmed = [e["message"] for e in logs if "re-armed" in e["message"]]
     assert rearmed
     assert not rearmed[0].startswith("embedded runtime started: 0 ")

@@ -22,6 +22,8 @@ import pytest
 
 from kangaroo_paw.settings import Settings
 
+TOKEN = "kp_services-serve-test-manager"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
 CLI = [sys.executable, "-m", "kangaroo_paw.entrypoints.cli"]
@@ -47,6 +49,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
     env = dict(os.environ)
     env.update(
         KP_MODE="services",
+        KP_BOOTSTRAP_TOKEN=TOKEN,
         KP_POSTGRES_SCHEMA=settings.postgres_schema,
         KP_REDIS_PREFIX=settings.redis_prefix,
         KP_PORT=str(settings.port),
@@ -101,7 +104,7 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, logs: Path
 
 def read_stream(base: str, into: list[dict[str, Any]], stop: threading.Event) -> None:
     try:
-        with httpx.stream("GET", f"{base}/api/v1/stream", timeout=30) as response:
+        with httpx.stream("GET", f"{base}/api/v1/stream", timeout=30, headers=AUTH) as response:
             for line in response.iter_lines():
                 if line.startswith("data:"):
                     into.append(json.loads(line[5:]))
@@ -113,7 +116,7 @@ def read_stream(base: str, into: list[dict[str, Any]], stop: threading.Event) ->
 
 def test_lifecycle_over_http_in_services_mode(stack: tuple[str, Settings]) -> None:
     base, _ = stack
-    api = httpx.Client(base_url=f"{base}/api/v1", timeout=10)
+    api = httpx.Client(base_url=f"{base}/api/v1", timeout=10, headers=AUTH)
     ready = api.get(f"{base}/health/ready").json()
     assert {"event_store", "redis", "projections", "kafka", "temporal"} <= set(
         ready["components"]

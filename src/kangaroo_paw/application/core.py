@@ -49,6 +49,8 @@ DEFAULT_ENV = {
     "AGGREGATE_CACHE_MAXSIZE": "20000",
     "AGGREGATE_CACHE_FASTFORWARD": "y",
     "COMPRESSOR_TOPIC": "",
+    # Stamps the current actor (who made the request) into every stored event.
+    "MAPPER_TOPIC": "kangaroo_paw.application.actor:ActorMapper",
 }
 
 

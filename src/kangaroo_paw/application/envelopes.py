@@ -21,6 +21,7 @@ from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task
+from kangaroo_paw.domain.token import Token
 from kangaroo_paw.ports.envelope import Envelope
 
 AGGREGATE_TYPES: dict[type, str] = {
@@ -30,6 +31,7 @@ AGGREGATE_TYPES: dict[type, str] = {
     Staff: "Staff",
     Recipe: "Recipe",
     Directory: "Directory",
+    Token: "Token",
 }
 
 # Each event class carries its wire name (``WIRE``) beside its stored ``TOPIC``.
@@ -54,7 +56,8 @@ def event_id(aggregate_id: UUID, version: int) -> UUID:
 def to_envelope(event: DomainEventProtocol[UUID], notification_id: int) -> Envelope:
     event_type = type(event)
     owner = _owner(event_type)
-    data = {k: _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS}
+    hidden = _ENVELOPE_FIELDS.union(getattr(event_type, "PRIVATE", ()))
+    data = {k: _plain(v) for k, v in vars(event).items() if k not in hidden}
     aggregate_id = event.originator_id
     order_id: UUID | None = None
     task_id: UUID | None = None

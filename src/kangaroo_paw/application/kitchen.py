@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kangaroo_paw.application.access import AccessCommands
 from kangaroo_paw.application.orders import OrderCommands
 from kangaroo_paw.application.recipes import RecipeCommands
 from kangaroo_paw.application.staff import StaffCommands
@@ -9,7 +10,9 @@ from kangaroo_paw.application.stations import StationCommands
 from kangaroo_paw.application.tasks import TaskCommands
 
 
-class Kitchen(OrderCommands, TaskCommands, StationCommands, StaffCommands, RecipeCommands):
+class Kitchen(
+    OrderCommands, TaskCommands, StationCommands, StaffCommands, RecipeCommands, AccessCommands
+):
     """One event-sourced application; adapters drive it, it never calls them back except
     through its ports (clock, ready queue, read model). Its commands come by subject, as the
-    HTTP resources do: orders, tasks, stations, staff, recipes."""
+    HTTP resources do: orders, tasks, stations, staff, recipes; and who may call it (tokens)."""

@@ -4,7 +4,8 @@ from one ``Settings``.
 - ``open_kitchen(settings)`` is the front door (re-exported by ``kangaroo_paw``): the embedded
   runtime or, with ``KP_MODE=services``, the services-mode API runtime, as a context manager.
 - ``build_embedded`` wires the embedded runtime on the store ``settings.store`` names
-  (SQLite file, in memory, or PostgreSQL), without starting it.
+  (SQLite file, in memory, or PostgreSQL), without starting it. On SQLite it locks the data
+  dir until closed and raises ``DataDirLocked`` if another kitchen holds it.
 - ``build_services`` wires the kitchen on PostgreSQL and Redis for the services processes
   (api, relay, projector, worker, CLI commands); ``build_services_runtime`` adds the live
   event feed the API serves.
@@ -15,8 +16,15 @@ base install runs the embedded mode without them.
 
 from __future__ import annotations
 
+from kangaroo_paw.adapters.data_dir_lock import DataDirLocked
 from kangaroo_paw.composition.embedded import EmbeddedKitchen, build_embedded
-from kangaroo_paw.composition.kitchen import Runtime, build_kitchen, policy_from, store_env
+from kangaroo_paw.composition.kitchen import (
+    Runtime,
+    build_kitchen,
+    open_store,
+    policy_from,
+    store_env,
+)
 from kangaroo_paw.composition.projections import RebuildReport, make_projector, replay_projections
 from kangaroo_paw.composition.services import (
     Services,
@@ -31,6 +39,7 @@ from kangaroo_paw.ports.clock import Clock
 from kangaroo_paw.settings import Settings
 
 __all__ = [
+    "DataDirLocked",
     "EmbeddedKitchen",
     "RebuildReport",
     "Runtime",
@@ -43,6 +52,7 @@ __all__ = [
     "explain_startup_error",
     "make_projector",
     "open_kitchen",
+    "open_store",
     "policy_from",
     "redis_queue",
     "replay_projections",

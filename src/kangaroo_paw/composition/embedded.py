@@ -1,5 +1,6 @@
 """The embedded mode, wired: one process, the event store in SQLite (or memory, or
-PostgreSQL), the projections and timers in-process."""
+PostgreSQL), the projections and timers in-process. On SQLite the runtime holds the data dir's
+lock from wiring to close: one writer per data dir."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from kangaroo_paw.adapters.clock import SystemClock
+from kangaroo_paw.adapters.data_dir_lock import DataDirLock
 from kangaroo_paw.adapters.memory.bus import InProcessEventBus
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
 from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
@@ -33,14 +35,19 @@ class EmbeddedKitchen(Runtime):
     bus: InProcessEventBus
     scheduler: InProcessScheduler
     runtime: EmbeddedRuntime
+    lock: DataDirLock | None = None  # held on SQLite only
 
     def start(self) -> None:
         self.runtime.start()
         self.scheduler.start()
 
     def close(self) -> None:
-        self.runtime.stop()
-        self.kitchen.close()
+        try:
+            self.runtime.stop()
+            self.kitchen.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     def drain(self) -> int:
         """Bring the projections, the bus and the timers up to every event recorded so far
@@ -60,8 +67,23 @@ def build_embedded(
     seed: bool | None = None,
 ) -> EmbeddedKitchen:
     """Wire (not start) the embedded kitchen on ``settings.store``; the demo kitchen is
-    seeded into an empty store unless ``seed`` (default ``settings.seed_demo``) is False."""
-    clock = clock or SystemClock()
+    seeded into an empty store unless ``seed`` (default ``settings.seed_demo``) is False.
+
+    On SQLite the data dir is locked first (before the store is opened or seeded) and stays
+    locked until ``close()``; ``DataDirLocked`` if another kitchen holds it."""
+    on_sqlite = settings.mode == "embedded" and settings.store == "sqlite"
+    lock = DataDirLock.acquire(settings.data_dir) if on_sqlite else None
+    try:
+        return _wire(settings, clock or SystemClock(), seed, lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def _wire(
+    settings: Settings, clock: Clock, seed: bool | None, lock: DataDirLock | None
+) -> EmbeddedKitchen:
     queue = InMemoryReadyQueue()
     read_model = InMemoryReadModel()
     kitchen = build_kitchen(settings, queue=queue, read_model=read_model, clock=clock)
@@ -74,4 +96,4 @@ def build_embedded(
         kitchen, queue, read_model, bus, scheduler, poll_secs=settings.follower_poll_secs
     )
     kitchen.read_own_writes(runtime.drain)
-    return EmbeddedKitchen(settings, kitchen, queue, read_model, bus, scheduler, runtime)
+    return EmbeddedKitchen(settings, kitchen, queue, read_model, bus, scheduler, runtime, lock)

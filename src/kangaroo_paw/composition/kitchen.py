@@ -109,3 +109,12 @@ def close_all(what: str, closers: list[Callable[[], object]]) -> None:
             close()
         except Exception:  # close everything even if one part is already broken
             log.warning("closing %s: %r failed", what, close, exc_info=True)
+
+
+def open_store(settings: Settings) -> Kitchen:
+    """The kitchen on the settings' event store with no runtime and no projections: for
+    commands that write and read aggregates by id (tokens) beside a running server."""
+    from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
+    from kangaroo_paw.adapters.memory.read_model import InMemoryReadModel
+
+    return build_kitchen(settings, queue=InMemoryReadyQueue(), read_model=InMemoryReadModel())

@@ -86,3 +86,9 @@ class Forbidden(KitchenError):
     """The caller may not act on this task (a cook starting another cook's task)."""
 
     code = "forbidden"
+
+
+class Unauthorized(KitchenError):
+    """The request carries no valid token (missing, unknown, revoked or expired)."""
+
+    code = "unauthorized"

@@ -31,3 +31,8 @@ def recipe_id(item_key: str) -> UUID:
 def directory_id(kind: str) -> UUID:
     """Id of a directory aggregate that lists every member of a kind (stations, staff, ...)."""
     return uuid5(NAMESPACE, f"directory:{kind}")
+
+
+def token_id(digest: str) -> UUID:
+    """A token is found by the digest of its secret: one read, no index to scan."""
+    return uuid5(NAMESPACE, f"token:{digest}")

@@ -13,6 +13,11 @@ DEFAULT_RUSH_CREDIT_SECS = 180.0
 _TAIL_DIGITS = 10  # milliseconds of remaining path: recipes are bounded far below 10^7 s
 _PRIORITY_DIGITS = 10  # (1e6 - base_priority) in thousandths: base_priority is within ±1e6
 
+# How a cook's efficiency learns from a completion (``updated_efficiency``).
+EFFICIENCY_WEIGHT = 0.15  # the newest task's weight in the moving average
+MAX_EFFICIENCY_STEP = 0.05  # one task moves the multiplier by at most 5 % of its value
+MIN_PLAUSIBLE_SHARE = 0.25  # a task done in under a quarter of its estimate does not train it
+
 
 @dataclass(frozen=True, slots=True)
 class Weights:
@@ -79,6 +84,13 @@ def staff_score(
     return weights.load * active_tasks + weights.util * utilization_ratio - weights.eff * efficiency
 
 
+def plausible_duration(estimate_secs: float, actual_secs: float) -> bool:
+    """A completion the efficiency may learn from: it took at least ``MIN_PLAUSIBLE_SHARE`` of
+    the estimate. Anything faster (a start and complete pressed back to back) says nothing about
+    the cook's speed; it is recorded all the same, it only does not train the multiplier."""
+    return actual_secs >= MIN_PLAUSIBLE_SHARE * estimate_secs
+
+
 def updated_efficiency(
     old: float,
     estimate_secs: float,
@@ -86,6 +98,14 @@ def updated_efficiency(
     low: float = 0.25,
     high: float = 4.0,
 ) -> float:
-    """Exponential moving average of estimate/actual, clamped so one odd task cannot poison it."""
+    """The cook's multiplier after a task: an exponential moving average of estimate/actual
+    (actual counted as at least one second), moved by at most ``MAX_EFFICIENCY_STEP`` of its
+    value and kept within [low, high], so no single task, however odd, can swing it; an
+    implausibly fast completion (see ``plausible_duration``) leaves it as it was."""
+    if not plausible_duration(estimate_secs, actual_secs):
+        return old
     ratio = estimate_secs / max(1.0, actual_secs)
-    return min(high, max(low, 0.85 * old + 0.15 * ratio))
+    target = (1 - EFFICIENCY_WEIGHT) * old + EFFICIENCY_WEIGHT * ratio
+    limit = MAX_EFFICIENCY_STEP * old
+    step = min(limit, max(-limit, target - old))
+    return min(high, max(low, old + step))

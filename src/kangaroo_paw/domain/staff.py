@@ -180,6 +180,9 @@ class Staff(Aggregate):
         low: float = 0.25,
         high: float = 4.0,
     ) -> None:
+        """Record the finished task, its actual duration (always: it counts toward the
+        shift's utilization) and the efficiency learned from it, which ``updated_efficiency``
+        bounds per task and does not move for an implausibly fast completion."""
         if task_id not in self.active_tasks:
             raise InvalidTransition(f"{self.name} does not hold task {task_id}")
         window = self.shift.window_at(now)

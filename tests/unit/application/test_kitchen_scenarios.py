@@ -930,13 +930,12 @@ class TestKitchenSqlite(KitchenScenarios):
             kp.settle()
             kp.kitchen.cancel_order(other.order_id)
             kp.settle()
-            fresh = build_harness(
-                "sqlite", tmp_path, kp.clock, seed=False
-            )  # its own cache, replayed from the file
-            try:
-                fresh.embedded.kitchen.repository.cache = None
-                assert fresh.state() == kp.state()
-            finally:
-                fresh.close()
+            live = kp.state()
         finally:
-            kp.close()
+            kp.close()  # one writer per data dir: the fresh kitchen opens after it
+        fresh = build_harness("sqlite", tmp_path, kp.clock, seed=False)  # replayed from the file
+        try:
+            fresh.embedded.kitchen.repository.cache = None
+            assert fresh.state() == live
+        finally:
+            fresh.close()

@@ -111,3 +111,17 @@ def test_unrecognised_state_falls_back_to_the_domain_event(embedded: EmbeddedKit
     assert outbox._envelope(registered) == to_envelope(
         kitchen.mapper.to_domain_event(registered), registered.id
     )
+
+
+def test_token_events_reach_the_wire_without_their_digest(embedded: EmbeddedKitchen) -> None:
+    kitchen = embedded.kitchen
+    head = kitchen.head_position()
+    kitchen.issue_token("pos", "integration")
+    kitchen.revoke_token("pos")
+    outbox = OutboxLog(kitchen)
+    got = outbox.event_log(head, 100)
+    assert got == kitchen.event_log(head, 100)
+    issued = [e for e in got if e.type == "TOKEN_ISSUED"]
+    assert [e.data["name"] for e in issued] == ["pos"]
+    assert "digest" not in issued[0].data
+    assert [e.type for e in got if e.aggregate_type == "Token"] == ["TOKEN_ISSUED", "TOKEN_REVOKED"]

@@ -22,8 +22,9 @@ from kangaroo_paw.domain.shifts import Shift
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task
+from kangaroo_paw.domain.token import Token
 
-AGGREGATES = (Order, Task, Station, Staff, Recipe, Directory)
+AGGREGATES = (Order, Task, Station, Staff, Recipe, Directory, Token)
 
 
 def event_classes() -> list[type]:
@@ -86,14 +87,25 @@ def one_of_each() -> list[Any]:
     directory = Directory(id=uuid.uuid4(), kind="recipes")
     directory.add("fries", recipe.id)
 
-    aggregates = (task, child, order, station, cook, recipe, directory)
+    token = Token(
+        id=uuid.uuid4(),
+        name="pos",
+        role="integration",
+        counters=[],
+        digest="0" * 64,
+        issued_at=at(1),
+        expires_at=None,
+    )
+    token.revoke(at(2))
+
+    aggregates = (task, child, order, station, cook, recipe, directory, token)
     return [event for aggregate in aggregates for event in aggregate.collect_events()]
 
 
 def test_every_event_class_has_a_wire_name_of_its_own() -> None:
     classes = event_classes()
     wires = [cls.WIRE for cls in classes]  # type: ignore[attr-defined]
-    assert len(classes) == 32
+    assert len(classes) == 34
     assert all(isinstance(wire, str) and wire.isupper() for wire in wires)
     assert len(set(wires)) == len(wires)
 

@@ -78,12 +78,12 @@ def test_finish_updates_efficiency_and_active_seconds() -> None:
     assert cook.active_tasks == []
 
 
-def test_finish_clamps_efficiency() -> None:
+def test_finish_moves_efficiency_one_bounded_step_within_the_band() -> None:
     cook = make_staff(efficiency=3.9)
     task = uuid.uuid4()
     cook.take(task, "griller", T0)
-    cook.finish(task, estimate_secs=10_000, actual_secs=0, now=at(0))
-    assert cook.efficiency == 4.0
+    cook.finish(task, estimate_secs=100, actual_secs=50, now=at(50))  # EMA target 3.615
+    assert cook.efficiency == pytest.approx(3.9 * 0.95)
     cook.take(task, "griller", T0)
     cook.finish(task, 10, 10, at(10), low=0.25, high=2.0)
     assert cook.efficiency == 2.0

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
@@ -15,16 +16,18 @@ from litestar.openapi.plugins import (
     ScalarRenderPlugin,
     SwaggerRenderPlugin,
 )
-from litestar.openapi.spec import Tag
+from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.types import ASGIApp
 
 from kangaroo_paw._version import __version__
 from kangaroo_paw.adapters.http.access import AccessLog
 from kangaroo_paw.adapters.http.allocation import AllocatorController, QueueController
+from kangaroo_paw.adapters.http.auth import authorize
 from kangaroo_paw.adapters.http.errors import exception_handlers
 from kangaroo_paw.adapters.http.events import EventController
 from kangaroo_paw.adapters.http.guards import BrowserGuard, BrowserPolicy, cors_config
 from kangaroo_paw.adapters.http.health import Checks, HealthController
+from kangaroo_paw.adapters.http.limits import caller_limits
 from kangaroo_paw.adapters.http.orders import OrderController
 from kangaroo_paw.adapters.http.recipes import RecipeController
 from kangaroo_paw.adapters.http.staff import StaffController
@@ -108,6 +111,9 @@ def create_app(
             "checks": Provide(provide_checks, sync_to_thread=False),
         },
         exception_handlers=exception_handlers(unavailable),
+        guards=[authorize],
+        state=State({"kitchen": kitchen, "auth": settings.auth}),
+        middleware=[caller_limits(settings)],
         before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors_config(settings),
@@ -117,6 +123,16 @@ def create_app(
             description="HTTP API v1 of the Kangaroo Paw kitchen scheduling engine.",
             path="/schema",
             tags=TAGS,
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token: kangaroo-paw token create --role ...",
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
             use_handler_docstrings=True,
             render_plugins=[
                 SwaggerRenderPlugin(path=["/", "/swagger"]),

@@ -33,6 +33,7 @@ from kangaroo_paw.domain.errors import (
     NotFound,
     RecipeInvalid,
     StationDown,
+    Unauthorized,
     UnknownItem,
 )
 
@@ -49,6 +50,7 @@ class InvalidRequest(KitchenError):
 
 STATUS_OF: dict[type[KitchenError], int] = {
     InvalidRequest: 400,
+    Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
     InvalidTransition: 409,
@@ -94,10 +96,20 @@ def error_response(
 
 
 def _kitchen_error(_: Request[Any, Any, Any], exc: KitchenError) -> Response[Error]:
-    return error_response(status_of(exc), exc.code, exc.message, exc.details)
+    status = status_of(exc)
+    challenge = {"WWW-Authenticate": 'Bearer realm="kangaroo-paw"'} if status == 401 else None
+    return error_response(status, exc.code, exc.message, exc.details, challenge)
+
+
+CLIENT_GONE = "client disconnected prematurely"  # Litestar's words for a body cut short
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error]:
+    if exc.status_code == 500 and str(exc.detail) == CLIENT_GONE:
+        # The client dropped (or a body deadline dropped it) mid-body: nobody reads this
+        # answer and it is not our failure, so it is not logged as one.
+        log.info("request body cut short: the client disconnected")
+        return error_response(400, "client_disconnected", "the request body was cut short")
     status = exc.status_code
     code = _HTTP_CODES.get(status, f"http_{status}")
     message = str(exc.detail) or HTTPStatus(status).phrase
@@ -167,13 +179,14 @@ def exception_handlers(
 
 
 def responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the error statuses a route can answer with."""
+    """OpenAPI entries for the error statuses a route can answer with (and 429: every route
+    but the health probes is rate-limited, see ``limits``)."""
     return {
         status: ResponseSpec(
             data_container=Error,
             description=_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
         )
-        for status in statuses
+        for status in (*statuses, 429)
     }
 
 
@@ -184,5 +197,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (invalid_state, conflict, capacity_exceeded)",
     413: "Request body larger than KP_MAX_BODY_BYTES (payload_too_large)",
     422: "Semantically invalid (unknown_item, invalid_quantity, invalid_recipe, ...)",
+    429: "Over the caller's rate limit or stream cap; retry after Retry-After seconds "
+    "(rate_limited, too_many_streams)",
     503: "The event store is unreachable; retry later (unavailable)",
 }

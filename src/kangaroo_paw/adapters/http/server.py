@@ -11,6 +11,8 @@ from types import FrameType
 import uvicorn
 
 from kangaroo_paw.adapters.http.asgi import ASGIApp
+from kangaroo_paw.adapters.http.deadlines import request_deadlines
+from kangaroo_paw.settings import Settings
 
 GRACEFUL_SHUTDOWN_SECS = 30
 
@@ -42,17 +44,23 @@ class GracefulServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def serve(app: ASGIApp, host: str, port: int, stopping: threading.Event) -> int:
-    """Serve ``app`` (``create_app`` logs each request) until a signal; the exit status."""
-    config = uvicorn.Config(
+def server_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
+    """uvicorn serving ``app`` (``create_app`` logs each request) with the request
+    deadlines (``KP_HEADER_TIMEOUT_SECS``, ``KP_BODY_TIMEOUT_SECS``)."""
+    return uvicorn.Config(
         app,
-        host=host,
-        port=port,
+        host=settings.host,
+        port=settings.port,
+        http=request_deadlines(settings.header_timeout_secs, settings.body_timeout_secs),
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECS,
     )
-    server = GracefulServer(config, stopping)
+
+
+def serve(app: ASGIApp, settings: Settings, stopping: threading.Event) -> int:
+    """Serve ``app`` on ``KP_HOST:KP_PORT`` until a signal; the exit status."""
+    server = GracefulServer(server_config(app, settings), stopping)
     try:
         server.run()
     except SystemExit as exc:  # uvicorn exits when it cannot bind

@@ -7,12 +7,20 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.ports.envelope import Envelope
 
 PAGE = 500
+"""Events per read of the log: a replay's backlog is read page by page, never whole."""
+READERS = 1
+"""Page reads that may run at once across all the streams of an app. A replay's cost is CPU
+(decoding events, holding the GIL); many replays at once would take every worker thread and
+starve the other requests, so the rest wait their turn on the event loop instead."""
+YIELD_EVERY = 20
+"""Events a stream sends before it lets other tasks run (sending does not yield on its own)."""
 
 
 class Subscription(Protocol):
@@ -54,6 +62,7 @@ class EventStream:
         self.heartbeat_secs = heartbeat_secs
         self.stopping = stopping or threading.Event()
         self.mailbox = mailbox
+        self.readers = anyio.CapacityLimiter(READERS)
 
     async def envelopes(self, after: int | None = None) -> AsyncIterator[Envelope | None]:
         """Everything after notification ``after`` (default: only what happens from now)."""
@@ -97,10 +106,14 @@ class EventStream:
 
     async def _from_log(self, after: int) -> AsyncIterator[Envelope]:
         while not self.stopping.is_set():
-            page = await anyio.to_thread.run_sync(self.kitchen.event_log, after, PAGE)
-            for envelope in page:
+            page = await anyio.to_thread.run_sync(
+                self.kitchen.event_log, after, PAGE, limiter=self.readers
+            )
+            for n, envelope in enumerate(page, 1):
                 yield envelope
                 after = envelope.notification_id
+                if n % YIELD_EVERY == 0:
+                    await anyio.lowlevel.checkpoint()
             if len(page) < PAGE:
                 return
 

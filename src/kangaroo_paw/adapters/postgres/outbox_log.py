@@ -57,6 +57,8 @@ class _Kind:
         if wire_name is None:
             raise _Unrecognised  # not a kitchen event: the general path says what it is
         self.wire_name = wire_name
+        if getattr(cls, "PRIVATE", ()):
+            raise _Unrecognised  # rare (tokens); to_envelope leaves the private fields out
         self.aggregate_type = AGGREGATE_TYPES.get(owner, owner.__name__) if owner else "Unknown"
         default = getattr(cls, "order_id", None)
         if default is not None and not isinstance(default, UUID):

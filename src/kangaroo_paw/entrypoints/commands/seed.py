@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from kangaroo_paw.application.demo_kitchen import seed_demo_kitchen
-from kangaroo_paw.composition import build_embedded
+from kangaroo_paw.composition import DataDirLocked, build_embedded
 from kangaroo_paw.settings import Settings
 
 
@@ -21,11 +22,15 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = Settings.from_env(data_dir=args.data_dir)
-    embedded = build_embedded(settings, seed=False)
+    try:
+        embedded = build_embedded(settings, seed=False)
+    except DataDirLocked as exc:
+        print(f"kangaroo-paw seed: {exc}", file=sys.stderr)
+        return 2
     try:
         seeded = seed_demo_kitchen(embedded.kitchen)
     finally:
-        embedded.kitchen.close()
+        embedded.close()
     where = settings.sqlite_path
     print(
         f"seeded the demo kitchen into {where}" if seeded else f"{where} is not empty; left as is"

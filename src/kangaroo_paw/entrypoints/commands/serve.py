@@ -10,7 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kangaroo_paw.composition import EmbeddedKitchen, ServicesRuntime, open_kitchen
+from kangaroo_paw.composition import DataDirLocked, EmbeddedKitchen, ServicesRuntime, open_kitchen
+from kangaroo_paw.entrypoints.access import prepare_access
 from kangaroo_paw.entrypoints.readiness import readiness_checks
 from kangaroo_paw.settings import Settings, SettingsError
 
@@ -41,7 +42,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         runtime = open_kitchen(settings)
-    except NotMigrated as exc:
+    except (NotMigrated, DataDirLocked) as exc:
+        print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        prepare_access(settings, runtime.kitchen)
+    except SettingsError as exc:
+        runtime.close()
         print(f"kangaroo-paw serve: {exc}", file=sys.stderr)
         return 2
     return serve_runtime(settings, runtime)
@@ -70,7 +77,7 @@ def serve_runtime(settings: Settings, runtime: EmbeddedKitchen | ServicesRuntime
             settings.host,
             settings.port,
         )
-        return serve(app, settings.host, settings.port, stopping)
+        return serve(app, settings, stopping)
     finally:
         runtime.close()
         log.info("kitchen closed")
