@@ -32,6 +32,7 @@ Build = Callable[..., KitchenClient]
 @pytest.fixture
 def build(settings: Settings, embedded: EmbeddedKitchen) -> Iterator[Build]:
     """Clients over apps with changed settings (``KP_CORS_ORIGINS`` and the like)."""
+    made: list[str] = []
     with ExitStack() as stack:
 
         def make(checks: Mapping[str, Any] | None = None, **changes: Any) -> KitchenClient:
@@ -40,6 +41,9 @@ def build(settings: Settings, embedded: EmbeddedKitchen) -> Iterator[Build]:
             )
             client = stack.enter_context(KitchenClient(app, base_url="http://127.0.0.1"))
             client.embedded = embedded
+            _, secret = embedded.kitchen.issue_token(f"guards-{len(made)}", "manager")
+            made.append(secret)
+            client.headers["Authorization"] = f"Bearer {secret}"
             return client
 
         yield make

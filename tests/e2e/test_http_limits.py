@@ -219,7 +219,7 @@ def test_connections_without_complete_headers_are_closed(server: Server) -> None
     silent = [server.connect() for _ in range(3)]
     partial = [server.connect() for _ in range(10)]
     for conn in partial:
-        conn.sendall(b"GET /api/v1/staff HTTP/1.1\r\nHost: kitchen\r\nX-Slow: ")
+        conn.sendall(b"GET /api/v1/staff HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
     served = httpx.get(f"{server.url}/api/v1/staff", timeout=5, headers=server.auth)
     assert served.status_code == 200
     for conn in silent + partial:
@@ -229,7 +229,7 @@ def test_connections_without_complete_headers_are_closed(server: Server) -> None
 
 @limited(**SHORT_DEADLINES)
 def test_trickling_header_bytes_does_not_extend_the_deadline(server: Server) -> None:
-    request = b"GET /api/v1/staff HTTP/1.1\r\nHost: kitchen\r\n" + b"X-Slow: a\r\n" * 20
+    request = b"GET /api/v1/staff HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Slow: a\r\n" * 20
     with server.connect() as conn:
         for n in range(len(request)):  # one byte every 0.1 s: ~25 s for the whole request
             readable, _, _ = select.select([conn], [], [], 0.1)
@@ -244,7 +244,7 @@ def test_trickling_header_bytes_does_not_extend_the_deadline(server: Server) -> 
 @limited(**SHORT_DEADLINES)
 def test_a_keep_alive_connection_gets_a_new_deadline_per_request(server: Server) -> None:
     with server.connect() as conn:
-        conn.sendall(b"GET /health HTTP/1.1\r\nHost: kitchen\r\n\r\n")
+        conn.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert conn.recv(4096).startswith(b"HTTP/1.1 200 ")
         conn.sendall(b"GET /health HTTP/1.1\r\nHo")
         assert _closed_by_server(conn)
@@ -257,7 +257,7 @@ def test_a_stalled_body_closes_the_connection_and_writes_nothing(
     head = embedded.kitchen.head_position()
     with server.connect() as conn:
         conn.sendall(
-            b"POST /api/v1/orders/confirm HTTP/1.1\r\nHost: kitchen\r\n"
+            b"POST /api/v1/orders/confirm HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
             b'{"items": '
         )
@@ -270,7 +270,7 @@ def test_a_request_sent_in_parts_within_the_deadline_is_served(server: Server) -
     with server.connect() as conn:
         conn.sendall(b"GET /health HTTP/1.1\r\n")
         time.sleep(0.1)
-        conn.sendall(b"Host: kitchen\r\n\r\n")
+        conn.sendall(b"Host: 127.0.0.1\r\n\r\n")
         assert conn.recv(4096).startswith(b"HTTP/1.1 200 ")
 
 
