@@ -7,17 +7,23 @@ made) and time moves only when a test advances the manual clock and runs due tim
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from litestar.testing import TestClient
 
 from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.adapters.http.app import create_app
+from kangaroo_paw.adapters.http.server import GracefulServer
 from kangaroo_paw.composition import EmbeddedKitchen, build_embedded
 from kangaroo_paw.settings import Settings
 
@@ -97,6 +103,29 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+@contextmanager
+def serving(config: uvicorn.Config, stopping: threading.Event) -> Iterator[tuple[str, int]]:
+    """A real uvicorn server for ``config`` on a free loopback port, in a thread; yields its
+    (host, port) once it accepts connections, and stops it as SIGTERM would."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = GracefulServer(config, stopping)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        host, port = sock.getsockname()
+        yield host, port
+    finally:
+        stopping.set()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ whole response, so it cannot read an endless one), always with a read timeout.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,9 +18,8 @@ import msgspec
 import pytest
 import uvicorn
 
-from conftest import KitchenClient
+from conftest import KitchenClient, serving
 from kangaroo_paw.adapters.http.app import create_app
-from kangaroo_paw.adapters.http.server import GracefulServer
 from kangaroo_paw.adapters.http.streaming import EventStream
 from kangaroo_paw.adapters.memory.bus import InProcessEventBus
 from kangaroo_paw.composition import EmbeddedKitchen
@@ -71,7 +69,6 @@ class Live:
     url: str
     embedded: EmbeddedKitchen
     stopping: threading.Event
-    server: GracefulServer
     auth: dict[str, str]
 
     def confirm(self, items: dict[str, int]) -> Any:
@@ -94,24 +91,11 @@ def live(settings: Settings, embedded: EmbeddedKitchen) -> Iterator[Live]:
         stream_poll_secs=0.02,
         heartbeat_secs=0.2,
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    host, port = sock.getsockname()
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
-    server = GracefulServer(config, stopping)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
     _, secret = embedded.kitchen.issue_token("stream-viewer", "manager")
     auth = {"Authorization": f"Bearer {secret}"}
-    yield Live(f"http://{host}:{port}", embedded, stopping, server, auth)
-    stopping.set()
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(config, stopping) as (host, port):
+        yield Live(f"http://{host}:{port}", embedded, stopping, auth)
 
 
 @dataclass

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import KitchenClient, assert_error
+from conftest import KitchenClient, assert_error, serving
 from kangaroo_paw.adapters.http.app import create_app
-from kangaroo_paw.adapters.http.server import GracefulServer, server_config
+from kangaroo_paw.adapters.http.server import server_config
 from kangaroo_paw.composition import EmbeddedKitchen
 from kangaroo_paw.settings import Settings
 
@@ -114,29 +114,16 @@ def server(settings: Settings, embedded: EmbeddedKitchen) -> Iterator[Server]:
     app = create_app(
         settings, embedded.kitchen, embedded.bus, stopping=stopping, heartbeat_secs=0.2
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    uvicorn_server = GracefulServer(server_config(app, settings), stopping)
-    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
     _, mine = embedded.kitchen.issue_token("limits-manager", "manager")
     _, other = embedded.kitchen.issue_token("limits-viewer", "viewer")
-    host, port = sock.getsockname()
-    yield Server(
-        host,
-        port,
-        stopping,
-        {"Authorization": f"Bearer {mine}"},
-        {"Authorization": f"Bearer {other}"},
-    )
-    stopping.set()
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(server_config(app, settings), stopping) as (host, port):
+        yield Server(
+            host,
+            port,
+            stopping,
+            {"Authorization": f"Bearer {mine}"},
+            {"Authorization": f"Bearer {other}"},
+        )
 
 
 def _closed_by_server(conn: socket.socket, timeout: float = 5) -> bool:

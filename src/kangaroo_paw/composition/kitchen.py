@@ -4,6 +4,7 @@ one place a ``Kitchen`` is constructed, and the context-manager shape of a runti
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -81,14 +82,14 @@ def build_kitchen(
     )
 
 
-class Runtime:
+class Runtime(ABC):
     """What both runtimes share: a context manager that starts and closes them."""
 
-    def start(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def start(self) -> None: ...
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
     def __enter__(self) -> Self:
         self.start()
