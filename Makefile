@@ -7,7 +7,7 @@ STAMP_BASE := $(VENV)/.installed-base
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-quick lint services-up services-down bench clean
+.PHONY: run test test-quick lint services-up services-down bench clean chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,13 @@ $(STAMP_DEV): pyproject.toml | $(PY)
 
 ## run: install the base package and serve the embedded kitchen on http://127.0.0.1:8080
 run: $(STAMP_BASE)
+	@url="http://$${KP_HOST:-127.0.0.1}:$${KP_PORT:-8080}"; \
+	echo "Kitchen screens: $$url/screens/ (station: $$url/screens/station?counter=griller," \
+	"expo: $$url/screens/expo, manager: $$url/screens/manager; API docs: $$url/schema/)"
 	$(VENV)/bin/kangaroo-paw serve
 
 ## test: install everything, start the real services, run every check and the whole suite
-test: $(STAMP_DEV)
+test: $(STAMP_DEV) chromium
 	KP_PYTHON=$(abspath $(PY)) scripts/services up
 	@trap 'KP_PYTHON=$(abspath $(PY)) scripts/services down' EXIT; \
 	$(MAKE) --no-print-directory lint && \
@@ -35,6 +38,13 @@ test: $(STAMP_DEV)
 ## test-quick: the suite against whatever services already run (absent ones are skipped)
 test-quick: $(STAMP_DEV)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## chromium: Debian's browser for the browser tests (Playwright launches it; it never downloads one)
+chromium:
+	@test -x /usr/bin/chromium || { \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends chromium; }
 
 lint: $(STAMP_DEV)
 	$(PY) -m ruff check src tests bench

@@ -91,6 +91,9 @@ class Settings:
     max_streams_per_caller: int = 4
     header_timeout_secs: float = 10.0
     body_timeout_secs: float = 30.0
+    # Kitchen screens: a ticket's age colour turns to warn, then late, after these seconds.
+    screen_warn_secs: float = 300.0
+    screen_late_secs: float = 480.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -153,6 +156,7 @@ class Settings:
         if not 0 < self.efficiency_min <= self.efficiency_max:
             raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
         self._validate_http_guards()
+        self._validate_screens()
         self._off_or_positive(
             "rate_limit_writes_per_sec", "rate_limit_reads_per_sec", "max_streams_per_caller"
         )
@@ -163,6 +167,10 @@ class Settings:
                 raise SettingsError(
                     f"{PREFIX}{name.upper()} must be >= 0 (0 = off), got {getattr(self, name)}"
                 )
+
+    def _validate_screens(self) -> None:
+        if not 0 < self.screen_warn_secs <= self.screen_late_secs:
+            raise SettingsError("KP_SCREEN_WARN_SECS must be > 0 and <= KP_SCREEN_LATE_SECS")
 
     def _validate_http_guards(self) -> None:
         for origin in split_list(self.cors_origins):

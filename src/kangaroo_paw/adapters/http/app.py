@@ -30,6 +30,7 @@ from kangaroo_paw.adapters.http.health import Checks, HealthController
 from kangaroo_paw.adapters.http.limits import caller_limits
 from kangaroo_paw.adapters.http.orders import OrderController
 from kangaroo_paw.adapters.http.recipes import RecipeController
+from kangaroo_paw.adapters.http.screens.routes import screen_routes
 from kangaroo_paw.adapters.http.staff import StaffController
 from kangaroo_paw.adapters.http.stations import CounterController, MachineController
 from kangaroo_paw.adapters.http.streaming import EventBus, EventStream
@@ -58,6 +59,7 @@ TAGS = [
     Tag(name="kitchen", description="Counters, machines and cooks"),
     Tag(name="recipes", description="Menu items as steps and dependencies"),
     Tag(name="events", description="The event log and its live stream"),
+    Tag(name="screens", description="Boards the kitchen screens draw (/screens/)"),
     Tag(name="health", description="Liveness and readiness"),
 ]
 
@@ -104,7 +106,7 @@ def create_app(
         return probes
 
     app = Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, *screen_routes(settings)],
         dependencies={
             "kitchen": Provide(provide_kitchen, sync_to_thread=False),
             "event_stream": Provide(provide_stream, sync_to_thread=False),

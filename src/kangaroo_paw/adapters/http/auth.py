@@ -1,4 +1,5 @@
-"""Who is asking, and may they: every route but the health probes and the API docs needs a
+"""Who is asking, and may they: every route but the health probes, the API docs and the
+kitchen screens' pages (``/``, ``/screens/...``; their data comes from ``/api/v1``) needs a
 bearer token (``Authorization: Bearer <secret>``); the token's role decides what the route
 allows, from one table, ``ALLOWED``.
 
@@ -56,7 +57,13 @@ def allowed_roles(operation_id: str | None, methods: set[str]) -> frozenset[Role
 
 
 def is_public(operation_id: str | None, path: str) -> bool:
-    return operation_id in PUBLIC or path == "/schema" or path.startswith("/schema/")
+    """The probes, the API docs, and the screens' pages and assets (they carry no data:
+    the page asks for a token and sends it with every API call)."""
+    return (
+        operation_id in PUBLIC
+        or path in {"/", "/schema", "/screens"}
+        or path.startswith(("/schema/", "/screens/"))
+    )
 
 
 def operation_of(route_handler: BaseRouteHandler) -> str | None:

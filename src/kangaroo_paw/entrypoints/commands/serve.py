@@ -77,6 +77,11 @@ def serve_runtime(settings: Settings, runtime: EmbeddedKitchen | ServicesRuntime
             settings.host,
             settings.port,
         )
+        log.info(
+            "kitchen screens on http://%s:%d/screens/ (station, expo, manager)",
+            settings.host,
+            settings.port,
+        )
         return serve(app, settings, stopping)
     finally:
         runtime.close()

@@ -1,0 +1,72 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a real ``kangaroo-paw serve``.
+
+Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` by path (``make
+test`` installs the package when it is missing). Like the service markers in
+tests/conftest.py, a missing browser skips these tests in a quick run and fails them under
+``KP_REQUIRE_SERVICES=1``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser.screens_support import CHROMIUM, Server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/browser carries the ``browser`` marker."""
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+def _missing() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") is None:
+        return
+    missing = _missing()
+    if missing is None:
+        return
+    if os.environ.get("KP_REQUIRE_SERVICES", "") not in {"", "0", "false", "no"}:
+        pytest.fail(f"KP_REQUIRE_SERVICES=1 and {missing}", pytrace=False)
+    pytest.skip(missing)
+
+
+@pytest.fixture
+def server_env() -> dict[str, str]:
+    """Extra KP_* settings for the test's server (override in a test module)."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path: Path, server_env: dict[str, str]) -> Iterator[Server]:
+    served = Server(tmp_path / "data", **server_env)
+    served.start()
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
+        )
+        yield launched
+        launched.close()
