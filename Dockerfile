@@ -21,12 +21,11 @@ RUN mkdir -p src/kangaroo_paw && touch src/kangaroo_paw/__init__.py \
     && rm -rf src build
 
 COPY src ./src
-COPY db ./db
 RUN pip install --no-deps . && rm -rf build
 
 COPY scripts/container-healthcheck /usr/local/bin/kp-healthcheck
 
-# Not root: nothing here needs it. /app/db stays readable for `kangaroo-paw db migrate`.
+# Not root: nothing here needs it (the migrations ship inside the installed package).
 RUN useradd --create-home --uid 10001 kangaroo \
     && chmod 0755 /usr/local/bin/kp-healthcheck \
     && mkdir -p /app/var && chown kangaroo /app/var

@@ -1,4 +1,4 @@
-"""The demo kitchen of DESIGN.md §6: counters, machines, cooks and four recipes."""
+"""The demo kitchen (docs/domain.md): counters, machines, cooks and four recipes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Domain events → wire envelopes (DESIGN.md §5); each event class carries its wire name.
+"""Domain events → wire envelopes (docs/domain.md, "Events on the wire"); each event class
+carries its wire name.
 
 Inside the process an event travels as ``Recorded`` (the domain event and its notification id);
 it becomes an ``Envelope`` only on its way out.

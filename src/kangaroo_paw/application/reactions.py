@@ -1,5 +1,5 @@
 """What the kitchen does when an event is seen: the same map for the embedded follower and
-for the Kafka consumer (DESIGN.md §4.4)."""
+for the Kafka consumer (docs/temporal.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The services mode, wired: the kitchen on PostgreSQL (tables from ``db/``) and the Redis
-ready queue for every services process (api, relay, projector, worker, CLI commands), and the
-API process's runtime with its live event feed. Service clients are imported here only when
-this mode is wired, so the base install runs the embedded mode without them."""
+"""The services mode, wired: the kitchen on PostgreSQL (tables from the packaged migrations)
+and the Redis ready queue for every services process (api, relay, projector, worker, CLI
+commands), and the API process's runtime with its live event feed. Service clients are
+imported here only when this mode is wired, so the base install runs the embedded mode without
+them."""
 
 from __future__ import annotations
 

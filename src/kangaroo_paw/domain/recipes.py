@@ -1,4 +1,4 @@
-"""Recipe steps, recipe validation and per-unit dependency building (DESIGN.md §3)."""
+"""Recipe steps, recipe validation and per-unit dependency building (docs/domain.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The consumer process: the Kafka event topic in, Temporal workflow calls out (DESIGN.md
-§4.4). Needs Kafka and Temporal only — no database."""
+"""The consumer process: the Kafka event topic in, Temporal workflow calls out
+(docs/temporal.md). Needs Kafka and Temporal only — no database."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from kangaroo_paw.simulation import Progress as SimProgress
 from kangaroo_paw.simulation import SimReport
+from kangaroo_paw.simulation.report import bottleneck_words, policy_words
 
 
 def mmss(secs: float) -> str:
@@ -50,36 +51,62 @@ def progress_bar(console: Console, label: str) -> Iterator[Callable[[SimProgress
         yield update
 
 
-def headline(reports: Sequence[SimReport]) -> Table:
-    """Ticket times and the other figures, one column per run (policy)."""
+WORDY_COLUMNS = 2  # up to this many runs, a column's header says what its policy does
+
+
+def column(policy: str, runs: int) -> str:
+    """A table column's header: what the policy does and its ``--policy`` name, or only the
+    name when many columns share the width (``policies`` then spells them out)."""
+    return f"{policy_words(policy)} ({policy})" if runs <= WORDY_COLUMNS else policy
+
+
+def policies(reports: Sequence[SimReport]) -> str:
+    """The caption line that names the policies of narrow columns in plain words."""
+    if len(reports) <= WORDY_COLUMNS:
+        return ""
+    return "\nPolicies: " + "; ".join(f"{r.policy} = {policy_words(r.policy)}" for r in reports)
+
+
+def headline(reports: Sequence[SimReport], target_secs: float) -> Table:
+    """Ticket times and the other figures, one column per run (policy), in a manager's
+    words: what was ordered, how long tickets took against the target, where work waited."""
     first = reports[0]
     table = Table(
         title=(
-            f"{first.scenario}: {first.minutes:g} simulated min at load {first.load:.0%} "
-            f"({first.rate_per_min:.2f} orders/min), seed {first.seed}"
+            f"{first.scenario}: {first.minutes:g} minutes of orders, "
+            f"{first.rate_per_min:.2f} a minute (seed {first.seed})"
         ),
-        caption=f"bottleneck: {first.bottleneck}; times in min:s",
+        caption=(
+            f"Busiest part of the kitchen: {bottleneck_words(first.bottleneck)}, planned at "
+            f"{first.load:.0%} of its capacity. Times in min:s." + policies(reports)
+        ),
     )
-    table.add_column("")
+    table.add_column("", no_wrap=True)
     for r in reports:
-        table.add_column(r.policy, justify="right")
+        table.add_column(column(r.policy, len(reports)), justify="right")
+
+    def over_target(r: SimReport) -> str:
+        over = sum(1 for t in r.tickets if t.secs > target_secs)
+        return f"{over} ({over / len(r.tickets):.0%})" if r.tickets else "-"
+
     rows: list[tuple[str, Callable[[SimReport], str]]] = [
-        ("orders arrived / completed", lambda r: f"{r.orders_arrived} / {r.orders_completed}"),
+        ("orders in / ready", lambda r: f"{r.orders_arrived} / {r.orders_completed}"),
         ("ticket mean", lambda r: mmss(r.ticket.mean)),
-        ("ticket p50", lambda r: mmss(r.ticket.p50)),
-        ("ticket p90", lambda r: mmss(r.ticket.p90)),
+        ("ticket median", lambda r: mmss(r.ticket.p50)),
+        ("ticket p90 (9 in 10 faster)", lambda r: mmss(r.ticket.p90)),
         ("ticket p99", lambda r: mmss(r.ticket.p99)),
-        ("lower bound mean (critical path)", lambda r: mmss(r.bound.mean)),
-        ("mean ticket / mean bound", lambda r: f"{r.ticket_to_bound:.2f}"),
-        ("bound with actual durations, mean", lambda r: mmss(r.realized_bound.mean)),
-        ("ready-queue wait mean", lambda r: mmss(r.ready_wait.mean)),
-        ("ready-queue wait p90", lambda r: mmss(r.ready_wait.p90)),
-        ("mean ready-queue length", lambda r: f"{r.mean_queue_length:.1f}"),
-        ("throughput (orders/min in window)", lambda r: f"{r.throughput_per_min:.2f}"),
-        ("requeues", lambda r: str(r.requeues)),
+        (f"over the {mmss(target_secs)} target", over_target),
+        ("fastest possible, mean", lambda r: mmss(r.bound.mean)),
+        ("mean ticket / fastest possible", lambda r: f"{r.ticket_to_bound:.2f}"),
+        ("fastest with actual cook times", lambda r: mmss(r.realized_bound.mean)),
+        ("waiting to be assigned, mean", lambda r: mmss(r.ready_wait.mean)),
+        ("waiting to be assigned, p90", lambda r: mmss(r.ready_wait.p90)),
+        ("tasks waiting, on average", lambda r: f"{r.mean_queue_length:.1f}"),
+        ("orders ready per minute", lambda r: f"{r.throughput_per_min:.2f}"),
+        ("tasks taken back (not started)", lambda r: str(r.requeues)),
         ("allocation passes", lambda r: str(r.passes)),
-        ("last order done at", lambda r: mmss(r.makespan_secs)),
-        ("wall time (s)", lambda r: f"{r.wall_secs:.1f}"),
+        ("last order ready at", lambda r: mmss(r.makespan_secs)),
+        ("computer time (s)", lambda r: f"{r.wall_secs:.1f}"),
     ]
     for label, cell in rows:
         table.add_row(label, *(cell(r) for r in reports))
@@ -87,11 +114,17 @@ def headline(reports: Sequence[SimReport]) -> Table:
 
 
 def utilization(reports: Sequence[SimReport]) -> Table:
-    table = Table(title="Utilization over the arrival window: held (busy) / out of service")
-    table.add_column("resource")
+    table = Table(
+        title="How busy each cook, counter and machine was while orders arrived",
+        caption=(
+            "held = assigned or cooking; (busy) = cooking; after a slash: time out of "
+            "service (a machine down, a cook on break)" + policies(reports)
+        ),
+    )
+    table.add_column("resource", no_wrap=True)
     table.add_column("slots", justify="right")
     for r in reports:
-        table.add_column(r.policy, justify="right")
+        table.add_column(column(r.policy, len(reports)), justify="right")
     for name, use in reports[0].utilization.items():
         cells = []
         for r in reports:

@@ -1,4 +1,4 @@
-"""The wire envelope of a domain event (DESIGN.md §5)."""
+"""The wire envelope of a domain event (docs/domain.md, "Events on the wire")."""
 
 from __future__ import annotations
 

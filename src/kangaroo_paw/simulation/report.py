@@ -192,3 +192,36 @@ class SimReport:
 
 def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else math.nan
+
+
+# What each dispatch policy does, in a kitchen's words (the CLI and JSON keep the short names).
+POLICY_WORDS = {
+    "ours": "oldest order first",
+    "v1": "task priority + waiting time (first version)",
+    "original": "top 20 by priority (original)",
+    "fifo": "ticket rail: first ready, first cooked",
+    "srpt": "nearest to done first",
+    "lst": "tightest deadline first",
+}
+
+
+def policy_words(policy: str) -> str:
+    """A policy's name for a manager (its short name if it has no description)."""
+    return POLICY_WORDS.get(policy, policy)
+
+
+def bottleneck_words(bottleneck: str) -> str:
+    """The busiest resource of a load profile (``counter fryer``, ``machine grill-1``,
+    ``cooks for fryer+griller``) as a phrase: which part of the kitchen limits the service."""
+    if bottleneck.startswith("cooks for "):
+        counters = bottleneck.removeprefix("cooks for ").split("+")
+        listed = counters[0] if len(counters) == 1 else ", ".join(counters[:-1])
+        if len(counters) > 1:
+            listed += f" and {counters[-1]}"
+        return f"the cooks who work {listed}"
+    kind, _, name = bottleneck.partition(" ")
+    if kind == "counter":
+        return f"the {name} counter"
+    if kind == "machine":
+        return f"the machine {name}"
+    return bottleneck

@@ -122,7 +122,7 @@ DEMO_MIX = (
 
 
 def demo_scenario() -> Scenario:
-    """The demo kitchen of DESIGN.md §6 with a lunch-peak order mix."""
+    """The demo kitchen (docs/domain.md) with a lunch-peak order mix."""
     recipes = {
         key: RecipeSpec(key, tuple(demo_kitchen.recipe_steps(key)), tuple(deps))
         for key, (_, deps) in demo_kitchen.RECIPES.items()

@@ -82,7 +82,7 @@ def test_migrate_is_idempotent_and_records_every_file(empty_pg_settings: Setting
 def test_migrated_schema_equals_what_the_library_would_create(
     pg_settings: Settings, empty_pg_settings: Settings
 ) -> None:
-    """Guards an eventsourcing upgrade: if its tables change, db/ must follow."""
+    """Guards an eventsourcing upgrade: if its tables change, the migrations must follow."""
     library = empty_pg_settings
     with connect(library, "test") as conn:
         conn.execute(f"CREATE SCHEMA {library.postgres_schema}")

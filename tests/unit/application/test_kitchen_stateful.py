@@ -4,7 +4,7 @@ The machine drives the embedded wiring (POPO event store, in-memory queue and re
 in-process scheduler, manual clock, no threads): confirm, allocate, start, complete, requeue
 (by ``requeue_stale`` or by letting the TTL run out), cancel, machines down/up, breaks, and
 time passing so the scheduler fires auto-completions and stale timeouts. After each step the
-log is followed (``runtime.drain()``) and the invariants of DESIGN.md §3 are checked against
+log is followed (``runtime.drain()``) and the invariants of docs/domain.md are checked against
 the aggregates, the event log and the projections. At the end of every run a second kitchen
 replays the stored events into fresh projections and must reach the identical state.
 

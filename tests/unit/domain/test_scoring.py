@@ -1,4 +1,4 @@
-"""Priority with aging, the staff pick score and the efficiency update (DESIGN.md §3)."""
+"""Priority with aging, the staff pick score and the efficiency update (docs/domain.md)."""
 
 from __future__ import annotations
 

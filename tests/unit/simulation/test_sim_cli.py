@@ -21,7 +21,8 @@ def test_simulate_compares_policies_and_writes_json(
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "ticket p90" in printed
+    assert "ticket p90 (9 in 10 faster)" in printed
+    assert "Policies: ours = oldest order first;" in printed
     assert "original" in printed
     data = json.loads(out.read_text())
     assert [r["policy"] for r in data["runs"]] == list(POLICIES)

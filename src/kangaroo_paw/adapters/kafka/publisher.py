@@ -23,9 +23,10 @@ class PublishFailed(RuntimeError):
 
 
 def encode_envelope(envelope: Envelope) -> bytes:
-    """The JSON value on the wire (DESIGN.md §5): ``Envelope.to_dict()`` as JSON. msgspec
-    encodes the dataclass directly (UUIDs as canonical strings, fields in declaration
-    order), which gives the same bytes three times faster; a test holds them equal."""
+    """The JSON value on the wire (docs/domain.md, "Events on the wire"):
+    ``Envelope.to_dict()`` as JSON. msgspec encodes the dataclass directly (UUIDs as canonical
+    strings, fields in declaration order), which gives the same bytes three times faster; a
+    test holds them equal."""
     return _encoder.encode(envelope)
 
 

@@ -48,8 +48,8 @@ def connection_params(settings: Settings) -> dict[str, str]:
 
 
 def eventsourcing_env(settings: Settings, *, create_table: bool = False) -> dict[str, str]:
-    """The environment of eventsourcing's postgres module. Tables come from ``db/`` (applied
-    by ``kangaroo-paw db migrate``), so the library does not create them by default."""
+    """The environment of eventsourcing's postgres module. Tables come from the migrations
+    (applied by ``kangaroo-paw db migrate``), so the library does not create them by default."""
     params = connection_params(settings)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -67,10 +67,11 @@ def eventsourcing_env(settings: Settings, *, create_table: bool = False) -> dict
         # the server killed fails its command with OperationalError, and the recorder
         # retries that on a fresh connection (tests/integration/postgres cover it).
         "POSTGRES_PRE_PING": "n",
-        # Insert through es_insert_events_uuid (db/001): one statement, one round trip, about
-        # 1.5x the append rate of the recorder's pipelined transaction. Our version of the
+        # Insert through es_insert_events_uuid (migration 001): one statement, one round trip,
+        # about 1.5x the append rate of the recorder's pipelined transaction. Our version of the
         # function takes the table lock like the pipelined path; the library's own (what it
-        # creates with CREATE_TABLE=y) does not, so the function is only used on db/ schemas.
+        # creates with CREATE_TABLE=y) does not, so the function is only used on migrated
+        # schemas.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n" if create_table else "y",
         "CREATE_TABLE": "y" if create_table else "n",
     }

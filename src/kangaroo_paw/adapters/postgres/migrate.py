@@ -1,10 +1,16 @@
-"""Apply ``db/*.sql`` to ``KP_POSTGRES_SCHEMA``: idempotent, serialized, recorded."""
+"""Apply the schema migrations to ``KP_POSTGRES_SCHEMA``: idempotent, serialized, recorded.
+
+The ``NNN_name.sql`` files live in ``migrations/`` beside this module and ship inside the
+wheel, so ``kangaroo-paw db migrate`` works the same from a source checkout, an installed
+wheel and the container image."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from kangaroo_paw.adapters.postgres.connection import connect, schema_of
@@ -20,21 +26,16 @@ class NotMigrated(RuntimeError):
     """The schema lacks tables the services mode needs; run ``kangaroo-paw db migrate``."""
 
 
-def default_sql_dir() -> Path:
-    """``db/`` at the repository (or image) root, else ``./db``."""
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "db"
-        if (candidate / "001_event_store.sql").is_file():
-            return candidate
-    return Path.cwd() / "db"
+def packaged_migrations() -> Traversable:
+    """The migrations shipped with the package (``kangaroo_paw/adapters/postgres/migrations``)."""
+    return files(__package__ or "kangaroo_paw.adapters.postgres") / "migrations"
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """One ``db/NNN_name.sql`` file."""
+    """One ``NNN_name.sql`` file: its version is the file name without ``.sql``."""
 
     version: str
-    path: Path
     sql: str
 
     @property
@@ -53,11 +54,15 @@ class MigrationReport:
 
 
 def load_migrations(sql_dir: Path | None = None) -> list[Migration]:
-    folder = sql_dir or default_sql_dir()
-    files = sorted(folder.glob("*.sql"))
-    if not files:
+    """The ``*.sql`` files of ``sql_dir`` (default: the packaged migrations), in name order."""
+    folder: Traversable = packaged_migrations() if sql_dir is None else sql_dir
+    found = sorted(
+        (entry for entry in folder.iterdir() if entry.name.endswith(".sql") and entry.is_file()),
+        key=lambda entry: entry.name,
+    )
+    if not found:
         raise FileNotFoundError(f"no *.sql files in {folder}")
-    return [Migration(f.stem, f, f.read_text(encoding="utf-8")) for f in files]
+    return [Migration(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in found]
 
 
 def migrate(settings: Settings, sql_dir: Path | None = None) -> MigrationReport:
@@ -104,7 +109,7 @@ def migrate(settings: Settings, sql_dir: Path | None = None) -> MigrationReport:
 
 
 def missing_migrations(settings: Settings, sql_dir: Path | None = None) -> list[str]:
-    """Versions in ``db/`` not yet recorded in the schema (all of them if it is new)."""
+    """Versions among the migrations not yet recorded in the schema (all of them if it is new)."""
     wanted = [m.version for m in load_migrations(sql_dir)]
     with connect(settings, "migrate-check") as conn:
         exists = conn.execute(

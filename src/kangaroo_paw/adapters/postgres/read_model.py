@@ -1,5 +1,5 @@
 """PostgresReadModel: order and task rows for the list routes, saved atomically with the
-projection's tracking position (tables in ``db/003_read_models.sql``)."""
+projection's tracking position (tables in ``migrations/003_read_models.sql``)."""
 
 from __future__ import annotations
 

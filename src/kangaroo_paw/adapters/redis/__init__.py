@@ -1,1 +1,1 @@
-"""Redis adapters: the ready-queue projection (DESIGN.md §4.3)."""
+"""Redis adapters: the ready-queue projection (docs/scheduling.md, "In Redis")."""

@@ -1,4 +1,5 @@
-"""``kangaroo-paw db migrate``: apply ``db/*.sql`` to the services-mode schema (idempotent)."""
+"""``kangaroo-paw db migrate``: apply the packaged SQL migrations to the services-mode schema
+(idempotent)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ def register(subparsers: Any) -> None:
     migrate = actions.add_parser(
         "migrate", help="create or update the event store, relay and read-model tables"
     )
-    migrate.add_argument("--dir", type=Path, help="folder of *.sql files (default: db/)")
+    migrate.add_argument(
+        "--dir",
+        type=Path,
+        help="folder of *.sql files (default: the migrations shipped in the package)",
+    )
     migrate.set_defaults(handler=run)
 
 

@@ -23,6 +23,7 @@ from kangaroo_paw.simulation import (
     demo_scenario,
     load_scenario,
 )
+from kangaroo_paw.simulation.plots import DEFAULT_TARGET_MINUTES
 
 
 def register(subparsers: Any) -> None:
@@ -51,6 +52,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--sigma", type=float, default=0.3, help="lognormal duration spread")
     parser.add_argument("--reaction", type=float, default=5.0, help="mean reaction delay (s)")
     parser.add_argument("--no-disruptions", action="store_true", help="no breaks, no failures")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=DEFAULT_TARGET_MINUTES,
+        metavar="MINUTES",
+        help=f"ticket-time target shown in the summary and charts ({DEFAULT_TARGET_MINUTES:g})",
+    )
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write PNG charts into DIR")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -65,7 +73,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except ScenarioError as exc:
         err.print(f"[red]kangaroo-paw simulate: {exc}[/red]")
         return 2
-    for value, name in ((args.minutes, "--minutes"), (args.load, "--load"), (args.rate, "--rate")):
+    checked = (
+        (args.minutes, "--minutes"),
+        (args.load, "--load"),
+        (args.rate, "--rate"),
+        (args.target, "--target"),
+    )
+    for value, name in checked:
         if value is not None and value <= 0:
             err.print(f"[red]kangaroo-paw simulate: {name} must be > 0[/red]")
             return 2
@@ -87,7 +101,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         workload = sim.workload  # every policy sees the same arrivals
         with progress_bar(console if not args.quiet else Console(quiet=True), name) as tick:
             reports.append(sim.run(tick))
-    console.print(headline(reports))
+    console.print(headline(reports, args.target * 60))
     console.print(utilization(reports))
     status = 0
     if args.json:
@@ -96,7 +110,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         args.json.write_text(json.dumps(payload, indent=2, default=str))
         console.print(f"wrote {args.json}")
     if args.plot:
-        status = _plot(reports, args.plot, console, err)
+        status = _plot(reports, args.plot, args.target, console, err)
     return status
 
 
@@ -105,11 +119,13 @@ def vars_of(config: SimConfig) -> dict[str, Any]:
     return {name: getattr(config, name) for name in SimConfig.__slots__}
 
 
-def _plot(reports: list[Any], folder: Path, console: Console, err: Console) -> int:
+def _plot(
+    reports: list[Any], folder: Path, target_minutes: float, console: Console, err: Console
+) -> int:
     from kangaroo_paw.simulation.plots import PlottingUnavailable, write_charts
 
     try:
-        for path in write_charts(reports, folder):
+        for path in write_charts(reports, folder, target_minutes):
             console.print(f"wrote {path}")
     except PlottingUnavailable as exc:
         err.print(f"[red]kangaroo-paw simulate: {exc}[/red]")

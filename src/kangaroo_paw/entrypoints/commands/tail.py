@@ -112,6 +112,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             from_beginning=args.from_beginning,
             wait_for_topic_secs=min(10.0, args.timeout) if args.timeout else 10.0,
         )
+    except ModuleNotFoundError:  # no services extra: the CLI names the install command
+        raise
     except Exception as exc:  # noqa: BLE001 - no broker, no topic: say so plainly
         print(f"kangaroo-paw tail: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
