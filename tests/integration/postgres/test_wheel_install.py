@@ -38,7 +38,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return built, proc.stdout + proc.stderr
 
 
-def test_the_wheel_carries_migrations_license_and_metadata(wheel: tuple[Path, str]) -> None:
+def test_the_wheel_carries_migrations_screens_license_and_metadata(wheel: tuple[Path, str]) -> None:
     built, log = wheel
     assert "SetuptoolsDeprecationWarning" not in log
     with zipfile.ZipFile(built) as archive:
@@ -50,6 +50,10 @@ def test_the_wheel_carries_migrations_license_and_metadata(wheel: tuple[Path, st
     )
     assert shipped == [m.version for m in load_migrations()]
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    # The kitchen screens are served from package files: every one of them must ship.
+    static = ROOT / "src/kangaroo_paw/adapters/http/screens/static"
+    wanted = {f"kangaroo_paw/adapters/http/screens/static/{p.name}" for p in static.iterdir()}
+    assert wanted and wanted <= set(names)
     assert "License-Expression: Apache-2.0" in text
     assert "Classifier: Typing :: Typed" in text
 
