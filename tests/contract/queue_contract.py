@@ -26,9 +26,10 @@ import pytest
 
 from kangaroo_paw.ports.queue import GroupKey, QueueEntry, QueueOp, ReadyQueue, Remove, Upsert
 
-GRILL: GroupKey = ("griller", "grill-1")
-FRYER: GroupKey = ("fryer", "fryer-1")
-ADHOC: GroupKey = ("adhoc", None)
+GRILL: GroupKey = ("griller", "grill-1", None)
+FRYER: GroupKey = ("fryer", "fryer-1", None)
+ADHOC: GroupKey = ("adhoc", None, None)
+FRYERS: GroupKey = ("fryer", None, "fryer")  # a pool: any fryer-kind machine at the counter
 READY_AT = 1_767_268_800.0  # 2026-01-01T12:00:00Z
 
 
@@ -38,11 +39,15 @@ def entry(
     """An entry with score ``key``; its rank is ``rank`` followed by the task id, as the
     production ranks are (so equal ranks prefixes fall back to the task id)."""
     task_id = uuid.uuid4()
-    return QueueEntry(task_id, group[0], group[1], priority, READY_AT, key, f"{rank}|{task_id}")
+    return QueueEntry(
+        task_id, group[0], group[1], priority, READY_AT, key, f"{rank}|{task_id}", group[2]
+    )
 
 
 def moved(old: QueueEntry, group: GroupKey, priority: float, score: float) -> QueueEntry:
-    return QueueEntry(old.task_id, group[0], group[1], priority, old.ready_at, score, old.rank)
+    return QueueEntry(
+        old.task_id, group[0], group[1], priority, old.ready_at, score, old.rank, group[2]
+    )
 
 
 def ids(entries: list[QueueEntry]) -> list[uuid.UUID]:
@@ -140,10 +145,10 @@ class ReadyQueueContract:
         queue.apply(
             [Upsert(entry(GRILL, k)) for k in (1, 2, 3)]
             + [Upsert(entry(ADHOC, k)) for k in (0.5, 9)]
-            + [Upsert(entry(("griller", None), 4))],
+            + [Upsert(entry(("griller", None, None), 4))],
             7,
         )
-        assert queue.groups() == {GRILL: 3, ADHOC: 2, ("griller", None): 1}
+        assert queue.groups() == {GRILL: 3, ADHOC: 2, ("griller", None, None): 1}
 
     def test_head_is_the_front_of_one_group(self, queue: ReadyQueue) -> None:
         grill = [entry(GRILL, k) for k in (3.0, 1.0, 2.0)]
@@ -153,8 +158,34 @@ class ReadyQueueContract:
         assert queue.head(GRILL, 2) == by_key[:2]
         assert queue.head(GRILL, 10) == by_key
         assert queue.head(FRYER, 1) == [fryer[0]]
-        assert queue.head(("fryer", None), 10) == []  # a counter-only group is another group
+        assert queue.head(("fryer", None, None), 10) == []  # a counter-only group is another group
         assert queue.head(GRILL, 0) == []
+
+    # -- pools ---------------------------------------------------------------------------------
+
+    def test_a_pool_is_a_group_of_its_own(self, queue: ReadyQueue) -> None:
+        """A kind is not a machine: the pool of kind ``fryer`` and a machine named ``fryer``
+        (or the counter-only group) are three groups; the entry keeps its kind."""
+        pool = [entry(FRYERS, k) for k in (2.0, 0.5)]
+        named = entry(("fryer", "fryer", None), 1.0)
+        bare = entry(("fryer", None, None), 3.0)
+        queue.apply([Upsert(e) for e in [*pool, named, bare]], 4)
+        assert queue.groups() == {FRYERS: 2, ("fryer", "fryer", None): 1, ("fryer", None, None): 1}
+        assert queue.head(FRYERS, 5) == sorted(pool, key=lambda e: e.key)
+        assert queue.head(FRYERS, 5)[0].machine_kind == "fryer"
+        assert queue.top(5) == [pool[1], named, pool[0], bare]
+        assert queue.head(("fryer", None, "grill"), 5) == []
+
+    def test_an_entry_moves_between_a_machine_and_a_pool(self, queue: ReadyQueue) -> None:
+        one = entry(FRYER, 1.0)
+        queue.apply([Upsert(one)], 1)
+        pooled = moved(one, FRYERS, one.priority, one.score)
+        queue.apply([Upsert(pooled)], 2)
+        assert queue.groups() == {FRYERS: 1}
+        assert queue.head(FRYERS, 1) == [pooled]
+        assert queue.head(FRYER, 1) == []
+        queue.apply([Remove(one.task_id)], 3)
+        assert (queue.groups(), queue.size()) == ({}, 0)
 
     def test_upsert_moves_an_entry_between_groups_and_keys(self, queue: ReadyQueue) -> None:
         first = entry(GRILL, 5.0)
@@ -246,8 +277,8 @@ class ReadyQueueContract:
         assert (queue.size(), queue.position()) == (1, 1)
 
     def test_a_larger_queue_stays_sorted(self, queue: ReadyQueue) -> None:
-        groups = [GRILL, FRYER, ADHOC, ("beverage", "blender-1")]
-        entries = [entry(groups[n % 4], float((n * 7919) % 101) / 4) for n in range(200)]
+        groups = [GRILL, FRYER, ADHOC, ("beverage", "blender-1", None), FRYERS]
+        entries = [entry(groups[n % 5], float((n * 7919) % 101) / 4) for n in range(200)]
         queue.apply([Upsert(e) for e in entries], 1)
         queue.apply([Remove(e.task_id) for e in entries[::3]], 2)
         kept = [e for n, e in enumerate(entries) if n % 3]

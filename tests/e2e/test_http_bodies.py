@@ -15,6 +15,7 @@ TASK = [
     "estimate_secs", "base_priority", "priority", "rush_credit_secs", "tail_secs", "status",
     "pending_deps", "depends_on", "ready_at", "assigned_staff_id", "assigned_staff",
     "assigned_machine", "assigned_at", "started_at", "completed_at", "requeue_count",
+    "machine_kind", "interrupted_at",
 ]  # fmt: skip
 ORDER = [
     "order_id", "external_order_id", "status", "priority", "items", "created_at",

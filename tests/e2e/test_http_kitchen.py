@@ -34,6 +34,7 @@ def test_machine_down_blocks_new_work_until_it_is_up(client: KitchenClient) -> N
         "capacity": 2,
         "up": True,
         "in_use": 0,
+        "kind": "fryer-2",
     }
     down = client.post("/api/v1/machines/fryer-1/down")
     assert down.status_code == 200

@@ -199,6 +199,7 @@ class OrderCommands(PromiseQueries):
                 created_at=now,
                 tail_secs=tails[step.step_no],
                 rush_credit_secs=rush[1],
+                machine_kind=step.machine_kind,
             )
             if not task.depends_on:
                 task.mark_ready(now)

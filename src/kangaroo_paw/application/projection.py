@@ -34,6 +34,7 @@ def queue_entry(task: Task) -> QueueEntry:
         ready_at=task.ready_at.timestamp(),
         score=score,
         rank=rank,
+        machine_kind=task.machine_kind,
     )
 
 

@@ -211,14 +211,18 @@ def open_task(task: Task, now: datetime | None = None) -> OpenTask:
         task_id=task.id,
         key=task.dispatch_key,
         counter=task.counter,
-        machine=task.machine,
+        machine=task.assigned_machine if phase in _HOLDING else task.machine,
         estimate_secs=task.estimate_secs,
         phase=phase,
         depends_on=tuple(task.depends_on),
         dependents=tuple(task.dependents),
         staff_id=task.assigned_staff_id,
         since_secs=0.0 if since is None or now is None else _secs(since, now),
+        machine_kind=task.machine_kind,
     )
+
+
+_HOLDING = (Phase.ASSIGNED, Phase.STARTED)
 
 
 def _since(task: Task) -> datetime | None:
@@ -247,7 +251,9 @@ def forecast_station(station: Station, now: datetime, repair_secs: float) -> Sta
         since = station.down_since
         elapsed = 0.0 if since is None else _secs(since, now)
         back = max(0.0, repair_secs - elapsed)
-    return StationSlots(station.name, station.capacity, station.up, back)
+    return StationSlots(
+        station.name, station.capacity, station.up, back, station.counter, station.machine_kind
+    )
 
 
 def forecast_cook(staff: Staff, now: datetime, break_secs: float = math.inf) -> Cook:

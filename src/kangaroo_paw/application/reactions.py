@@ -22,6 +22,7 @@ ALLOCATION_TRIGGERS: frozenset[type] = frozenset(
         Task.BecameReady,
         Task.Completed,
         Task.Requeued,
+        Task.Rerouted,
         Task.Cancelled,
         Station.CameUp,
         Station.Created,

@@ -31,7 +31,11 @@ class RecipeCommands(KitchenCore):
         stations = self.stations()
         counters = [n for n, s in stations.items() if s.kind == COUNTER]
         machines = {n: s.counter or "" for n, s in stations.items() if s.kind == MACHINE}
-        validate_recipe(item_key, steps, deps, counters, machines)
+        kinds: dict[str, set[str]] = {}
+        for station in stations.values():
+            if station.kind == MACHINE and station.counter and station.machine_kind:
+                kinds.setdefault(station.counter, set()).add(station.machine_kind)
+        validate_recipe(item_key, steps, deps, counters, machines, kinds)
         directory = self.directory(RECIPES)
         recipe_id = ids.recipe_id(item_key)
         created = item_key not in directory.members

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from kangaroo_paw.application.core import STATIONS, KitchenCore, retried
+from kangaroo_paw.application.core import STATIONS, KitchenCore, Touched, retried
 from kangaroo_paw.application.views import StationView
 from kangaroo_paw.domain import ids
 from kangaroo_paw.domain.errors import Conflict, InvalidResource, NotFound
 from kangaroo_paw.domain.station import COUNTER, MACHINE, Station, check_capacity
+from kangaroo_paw.domain.task import TaskStatus
 
 _NAME_MAX = 64
 
@@ -22,13 +23,20 @@ class StationCommands(KitchenCore):
     """Add counters and machines, change a counter's capacity, take a machine down or up."""
 
     def add_counter(self, name: str, capacity: int) -> StationView:
-        return self._add_station(name, COUNTER, None, capacity)
+        return self._add_station(name, COUNTER, None, capacity, None)
 
-    def add_machine(self, name: str, counter: str, capacity: int) -> StationView:
-        return self._add_station(name, MACHINE, counter, capacity)
+    def add_machine(
+        self, name: str, counter: str, capacity: int, machine_kind: str | None = None
+    ) -> StationView:
+        """Add a machine of ``machine_kind`` (its pool; default: its own name)."""
+        kind = name if machine_kind is None else machine_kind
+        _check_name("machine kind", kind)
+        return self._add_station(name, MACHINE, counter, capacity, kind)
 
     @retried
-    def _add_station(self, name: str, kind: str, counter: str | None, capacity: int) -> StationView:
+    def _add_station(
+        self, name: str, kind: str, counter: str | None, capacity: int, machine_kind: str | None
+    ) -> StationView:
         _check_name(kind, name)
         check_capacity(capacity)
         directory = self.directory(STATIONS)
@@ -39,7 +47,12 @@ class StationCommands(KitchenCore):
             if owner is None or self.load(Station, owner).kind != COUNTER:
                 raise InvalidResource(f"unknown counter {counter!r}", counter=counter)
         station = Station(
-            id=ids.station_id(name), name=name, kind=kind, counter=counter, capacity=capacity
+            id=ids.station_id(name),
+            name=name,
+            kind=kind,
+            counter=counter,
+            capacity=capacity,
+            machine_kind=machine_kind,
         )
         directory.add(name, station.id)
         self.save(directory, station)
@@ -63,12 +76,28 @@ class StationCommands(KitchenCore):
 
     @retried
     def set_machine_up(self, name: str, up: bool) -> StationView:
-        machine = self.station(name, MACHINE)
+        """Take a machine down or bring it up. Going down, in the same save: every task
+        ASSIGNED to it and not started is rerouted (its slots and cook released, back in the
+        queue at its place, so a pool's other machines take it at once); every STARTED one
+        keeps running to completion on it and is recorded as interrupted."""
+        self.station(name, MACHINE)  # 404 before anything else
+        stations = self.stations()
+        machine = stations[name]
+        now = self.clock.now()
+        touched: Touched = {machine.id: machine}
         if up:
-            machine.come_up(self.clock.now())
-        else:
-            machine.go_down(self.clock.now())
-        self.save(machine)
+            machine.come_up(now)
+        elif machine.up:
+            machine.go_down(now)
+            for task_id in list(machine.holders):
+                task = self.task(task_id)
+                if task.status == TaskStatus.ASSIGNED:
+                    cook = self.release(task, stations, touched)
+                    if cook is not None:
+                        cook.drop(task.id)
+                task.machine_down(name, now)
+                touched[task.id] = task
+        self.save(*touched.values())
         return StationView.of(machine)
 
     def list_stations(self, kind: str) -> list[StationView]:

@@ -21,12 +21,15 @@ from kangaroo_paw.domain.allocation import (
     CookState,
     GroupKey,
     PassPlan,
+    Pools,
     placeable,
     plan_pass,
+    pools_of,
 )
-from kangaroo_paw.domain.errors import NotFound
+from kangaroo_paw.domain.errors import InvalidResource, NotFound
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.scoring import Weights, aged_priority
+from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task, TaskStatus
 from kangaroo_paw.ports.queue import ReadyQueue
 
@@ -48,6 +51,7 @@ class Planner(Protocol):
         cooks: Sequence[CookState],
         weights: Weights,
         is_ready: Callable[[UUID], bool],
+        pools: Pools,
     ) -> PassPlan: ...
 
 
@@ -65,6 +69,13 @@ class TaskCommands(KitchenCore):
         stations = self.stations()
         staff = {s.id: s for s in self.all_staff()}
         free = {name: s.free for name, s in stations.items()}
+        pools = pools_of(
+            {
+                n: (s.counter, s.machine_kind)
+                for n, s in stations.items()
+                if s.counter and s.machine_kind
+            }
+        )
         cooks = [
             CookState(
                 staff_id=s.id,
@@ -80,17 +91,24 @@ class TaskCommands(KitchenCore):
         ]
         loaded: dict[UUID, Task] = {}
         if planner is None:
-            plan = self._plan_by_groups(free, cooks, loaded)
+            plan = self._plan_by_groups(free, cooks, loaded, pools)
         else:
             plan = planner(
-                self.queue, free, cooks, self.policy.weights, lambda t: self._ready(t, loaded)
+                self.queue,
+                free,
+                cooks,
+                self.policy.weights,
+                lambda t: self._ready(t, loaded),
+                pools,
             )
         if not plan.assignments:
             return AllocationResult([], plan.blocked, conflict_attempt())
         touched: Touched = {}
         for a in plan.assignments:
             task = loaded.get(a.task_id) or self.task(a.task_id)
-            task.assign(a.staff_id, a.staff_name, now)
+            task.assign(a.staff_id, a.staff_name, now, a.machine)
+            if task.machine_kind is not None:
+                _check_pool_machine(task, stations.get(a.machine or ""))
             touched[task.id] = task
             for name in task.held_stations():
                 station = touched.get(stations[name].id, stations[name])
@@ -110,14 +128,19 @@ class TaskCommands(KitchenCore):
         return AllocationResult(assigned, plan.blocked, conflict_attempt())
 
     def _plan_by_groups(
-        self, free: Mapping[str, int], cooks: Sequence[CookState], loaded: dict[UUID, Task]
+        self,
+        free: Mapping[str, int],
+        cooks: Sequence[CookState],
+        loaded: dict[UUID, Task],
+        pools: Pools,
     ) -> PassPlan:
-        """Our pass: the head of every (counter, machine) group, planned by ``plan_pass``."""
+        """Our pass: the head of every (counter, machine, kind) group, planned by
+        ``plan_pass``."""
         sizes = self.queue.groups()
         groups: dict[GroupKey, list[Candidate]] = {}
         for gkey in sizes:
-            counter, machine = gkey
-            bound = placeable(gkey, free, cooks)
+            counter, machine, kind = gkey
+            bound = placeable(gkey, free, cooks, pools)
             candidates = []
             # Nothing placeable: one entry is enough for plan_pass to classify the group.
             limit = bound + STALE_MARGIN if bound > 0 else 1
@@ -126,9 +149,9 @@ class TaskCommands(KitchenCore):
                 if task is None or not task.is_ready:
                     continue  # the projection lags a committed assignment or cancel
                 loaded[task.id] = task
-                candidates.append(Candidate(task.id, counter, machine, entry.key))
+                candidates.append(Candidate(task.id, counter, machine, entry.key, kind))
             groups[gkey] = candidates
-        return plan_pass(groups, free, cooks, self.policy.weights, sizes)
+        return plan_pass(groups, free, cooks, self.policy.weights, sizes, pools=pools)
 
     def _ready(self, task_id: UUID, loaded: dict[UUID, Task]) -> bool:
         """Whether a queued task is really ready (the projection may lag); keeps it loaded."""
@@ -266,3 +289,15 @@ class TaskCommands(KitchenCore):
         for name, station in self.stations().items():
             holders[name].extend(station.holders)
         return dict(holders)
+
+
+def _check_pool_machine(task: Task, machine: Station | None) -> None:
+    """A planner (ours, or a simulator policy) must put a pool task on a machine of its pool;
+    the station then refuses it if down or full, so capacity holds whatever the planner."""
+    assert task.machine_kind is not None
+    if machine is None or not machine.serves(task.counter, task.machine_kind):
+        name = machine.name if machine is not None else None
+        raise InvalidResource(
+            f"task {task.id} needs a {task.machine_kind} machine at {task.counter}, not {name}",
+            task_id=str(task.id),
+        )

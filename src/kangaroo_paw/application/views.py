@@ -47,6 +47,8 @@ class TaskFields(msgspec.Struct, frozen=True, kw_only=True):
     started_at: datetime | None
     completed_at: datetime | None
     requeue_count: int
+    machine_kind: str | None  # a pool step: any machine of this kind at the counter
+    interrupted_at: datetime | None  # its machine went down while it ran (it ran on)
 
 
 class TaskView(TaskFields, frozen=True, kw_only=True):
@@ -85,6 +87,8 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
             started_at=task.started_at,
             completed_at=task.completed_at,
             requeue_count=task.requeue_count,
+            machine_kind=task.machine_kind,
+            interrupted_at=task.interrupted_at,
             assignment_no=task.assignment_no,
         )
 
@@ -147,6 +151,7 @@ class StationView(msgspec.Struct, frozen=True):
     capacity: int
     up: bool
     in_use: int
+    machine_kind: str | None = None  # a machine's pool (its own name unless given)
 
     @classmethod
     def of(cls, station: Station) -> StationView:
@@ -157,6 +162,7 @@ class StationView(msgspec.Struct, frozen=True):
             capacity=station.capacity,
             up=station.up,
             in_use=len(station.holders),
+            machine_kind=station.machine_kind,
         )
 
 

@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
-from kangaroo_paw.domain.allocation import Candidate, CookState, GroupKey, plan_pass
+from kangaroo_paw.domain.allocation import (
+    Candidate,
+    CookState,
+    GroupKey,
+    machine_slots,
+    plan_pass,
+    pools_of,
+)
 from kangaroo_paw.domain.scoring import SortKey, Weights, updated_efficiency
 
 
@@ -44,13 +51,21 @@ class OpenTask:
     task_id: UUID
     key: SortKey  # the dispatch key: ascending is pick order
     counter: str
-    machine: str | None
+    machine: str | None  # the step's machine; for an ASSIGNED or STARTED task, the one it holds
     estimate_secs: float
     phase: Phase
     depends_on: tuple[UUID, ...] = ()
     dependents: tuple[UUID, ...] = ()
     staff_id: UUID | None = None  # the cook holding an ASSIGNED or STARTED task
     since_secs: float = 0.0  # how long ago it was assigned (ASSIGNED) or started (STARTED)
+    machine_kind: str | None = None  # a pool step: any machine of this kind at the counter
+
+    @property
+    def group(self) -> GroupKey:
+        """The ready-queue group it waits in (a pool step's, whatever machine it held)."""
+        if self.machine_kind is not None:
+            return (self.counter, None, self.machine_kind)
+        return (self.counter, self.machine, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +92,8 @@ class StationSlots:
     capacity: int
     up: bool = True
     back_in_secs: float = math.inf  # a down station: when it is expected to take work again
+    counter: str | None = None  # a machine's counter and kind (its pool)
+    machine_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +156,10 @@ class _Run:
         self.tasks = sorted(snapshot.tasks, key=lambda t: t.key)
         self.index = {t.task_id: i for i, t in enumerate(self.tasks)}
         self.left = {self.index[t] for t in targets if t in self.index}
-        self.cands = [Candidate(t.task_id, t.counter, t.machine, t.key) for t in self.tasks]
+        self.cands = [
+            Candidate(t.task_id, t.counter, t.group[1], t.key, t.machine_kind) for t in self.tasks
+        ]
+        self.on = [t.machine for t in self.tasks]  # the machine each task holds when active
         self.children = [
             [self.index[c] for c in t.dependents if c in self.index] for t in self.tasks
         ]
@@ -159,6 +179,13 @@ class _Run:
         self.free = {s.name: s.capacity if s.up else 0 for s in snapshot.stations}
         self.down = {s.name for s in snapshot.stations if not s.up}
         self.stations = list(snapshot.stations)
+        self.pools = pools_of(
+            {
+                s.name: (s.counter, s.machine_kind)
+                for s in snapshot.stations
+                if s.counter is not None and s.machine_kind is not None
+            }
+        )
         self.groups: dict[GroupKey, list[tuple[SortKey, int]]] = {}
         self.ready = 0
         self.holder = [-1] * len(self.tasks)
@@ -254,24 +281,26 @@ class _Run:
 
     def _enqueue(self, i: int) -> None:
         task = self.tasks[i]
-        queue = self.groups.setdefault((task.counter, task.machine), [])
+        queue = self.groups.setdefault(task.group, [])
         bisect.insort(queue, (task.key, i))
         self.ready += 1
 
     def _hold(self, i: int, cook: int | None) -> None:
-        task, free = self.tasks[i], self.free
+        task, free, machine = self.tasks[i], self.free, self.on[i]
         free[task.counter] = free.get(task.counter, 0) - 1
-        if task.machine is not None:
-            free[task.machine] = free.get(task.machine, 0) - 1
+        if machine is not None:
+            free[machine] = free.get(machine, 0) - 1
         if cook is not None:
             self.cooks[cook].active += 1
             self.holder[i] = cook
 
     def _release(self, i: int, now: float, *, finished: bool) -> None:
-        task, free = self.tasks[i], self.free
+        task, free, machine = self.tasks[i], self.free, self.on[i]
         free[task.counter] += 1
-        if task.machine is not None:
-            free[task.machine] += 1
+        if machine is not None:
+            free[machine] += 1
+        if task.machine_kind is not None:
+            self.on[i] = None  # back in its pool: any machine of the kind may take it next
         k, self.holder[i] = self.holder[i], -1
         if k < 0:
             return
@@ -301,8 +330,9 @@ class _Run:
             if bound <= 0:
                 continue
             bound = min(bound, len(queue), free.get(gkey[0], 0))
-            if gkey[1] is not None:
-                bound = min(bound, free.get(gkey[1], 0))
+            on_machines = machine_slots(gkey, free, self.pools)
+            if on_machines is not None:
+                bound = min(bound, on_machines)
             if bound > 0:
                 groups[gkey] = [cands[i] for _, i in queue[:bound]]
         if groups:
@@ -317,19 +347,21 @@ class _Run:
                 elapsed = self.plans[k].shift_elapsed_secs + now
                 state.utilization = self.worked[k] / max(1.0, elapsed)
                 cooks.append(state)
-        placed = plan_pass(groups, self.free, cooks, self.p.weights)
+        placed = plan_pass(groups, self.free, cooks, self.p.weights, pools=self.pools)
         start = now + self.p.reaction_secs
         for a in placed.assignments:
             i = self.index[a.task_id]
             k = self.cook_at[a.staff_id]
             self.cooks[k].active -= 1  # plan_pass counted it; _hold counts it again
+            self.on[i] = a.machine
             self._hold(i, k)
             self.started[i] = start
             self._push(start + self.tasks[i].estimate_secs, _DONE, i)
-            queue = self.groups[(a.counter, a.machine)]
+            group = self.tasks[i].group
+            queue = self.groups[group]
             del queue[0]  # a pass takes each group's head first, one by one
             if not queue:
-                del self.groups[(a.counter, a.machine)]
+                del self.groups[group]
             self.ready -= 1
 
     def _spare_slots(self, now: float) -> dict[str, int]:

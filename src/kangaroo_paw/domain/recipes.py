@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kangaroo_paw.domain.errors import RecipeInvalid
@@ -19,7 +19,10 @@ MAX_ESTIMATE_SECS = 86_400.0  # one day: no kitchen step takes longer
 
 @dataclass(frozen=True, slots=True)
 class RecipeStep:
-    """One step of a recipe: where it runs, on what, for how long, how urgent."""
+    """One step of a recipe: where it runs, on what, for how long, how urgent.
+
+    ``machine`` names one machine; ``machine_kind`` instead names a pool (any machine of that
+    kind at the step's counter). At most one of the two is set."""
 
     step_no: int
     description: str
@@ -27,6 +30,7 @@ class RecipeStep:
     machine: str | None
     estimate_secs: float
     base_priority: float
+    machine_kind: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -36,11 +40,14 @@ class RecipeStep:
             "machine": self.machine,
             "estimate_secs": self.estimate_secs,
             "base_priority": self.base_priority,
+            "machine_kind": self.machine_kind,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> RecipeStep:
+        """Steps stored before pools have no ``machine_kind``."""
         machine = data.get("machine")
+        kind = data.get("machine_kind")
         return cls(
             step_no=int(str(data["step_no"])),
             description=str(data["description"]),
@@ -48,6 +55,7 @@ class RecipeStep:
             machine=None if machine is None else str(machine),
             estimate_secs=float(str(data["estimate_secs"])),
             base_priority=float(str(data["base_priority"])),
+            machine_kind=None if kind is None else str(kind),
         )
 
 
@@ -65,8 +73,10 @@ def validate_recipe(
     dependencies: Iterable[Dependency],
     counters: Iterable[str],
     machines: Mapping[str, str],
+    kinds: Mapping[str, Collection[str]] | None = None,
 ) -> None:
-    """Raise ``RecipeInvalid`` naming the first problem; ``machines`` maps machine → counter."""
+    """Raise ``RecipeInvalid`` naming the first problem; ``machines`` maps machine → counter,
+    ``kinds`` counter → the machine kinds at it."""
     if not item_key or not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,63}", item_key):
         raise RecipeInvalid(
             f"item key {item_key!r} must be 1-64 lowercase letters, digits, '_' or '-'",
@@ -80,6 +90,7 @@ def validate_recipe(
     numbers: set[int] = set()
     for step in steps:
         _validate_step(item_key, step, numbers, known_counters, machines)
+        _validate_kind(item_key, step, kinds or {})
         numbers.add(step.step_no)
     deps = list(dependencies)
     for step_no, depends_on in deps:
@@ -146,6 +157,24 @@ def _validate_step(
                 step_no=step.step_no,
                 machine=step.machine,
             )
+
+
+def _validate_kind(item_key: str, step: RecipeStep, kinds: Mapping[str, Collection[str]]) -> None:
+    """A pool step names a kind that some machine of its counter has (checked at recipe
+    time: a machine added later is used, one retired later leaves the pool smaller)."""
+    if step.machine_kind is None:
+        return
+    where = f"recipe {item_key!r} step {step.step_no}"
+    if step.machine is not None:
+        raise RecipeInvalid(
+            f"{where}: give either machine or machine_kind, not both", step_no=step.step_no
+        )
+    if step.machine_kind not in kinds.get(step.counter, ()):
+        raise RecipeInvalid(
+            f"{where}: counter {step.counter!r} has no machine of kind {step.machine_kind!r}",
+            step_no=step.step_no,
+            machine_kind=step.machine_kind,
+        )
 
 
 def find_cycle(nodes: Iterable[int], deps: Iterable[Dependency]) -> list[int]:

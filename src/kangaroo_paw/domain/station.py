@@ -1,4 +1,8 @@
-"""The Station aggregate: a counter, or a machine that belongs to a counter."""
+"""The Station aggregate: a counter, or a machine that belongs to a counter.
+
+A machine has a ``machine_kind`` (its pool: "fryer"); a recipe step that names a kind instead
+of a machine runs on any machine of that kind at its counter. A machine registered without a
+kind is a pool of its own (its kind is its name)."""
 
 from __future__ import annotations
 
@@ -25,11 +29,15 @@ class Station(Aggregate):
     """Holds capacity slots. Invariant: holders <= capacity; nothing reserved while down."""
 
     TOPIC = "kangaroo_paw.station.v1"
-    class_version = 2  # snapshots: down_since added
+    class_version = 3  # snapshots: down_since added (2), machine_kind added (3)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["down_since"] = None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["machine_kind"] = _default_kind(state)
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.station.registered.v1"
@@ -38,6 +46,14 @@ class Station(Aggregate):
         kind: str
         counter: str | None
         capacity: int
+        machine_kind: str | None
+
+        class_version = 2  # machine_kind added
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Machines registered before pools: each is a pool of its own."""
+            state["machine_kind"] = _default_kind(state)
 
     class CapacityChanged(Aggregate.Event):
         TOPIC = "kangaroo_paw.station.capacity_changed.v1"
@@ -66,10 +82,18 @@ class Station(Aggregate):
 
     @event(Created)
     def __init__(
-        self, *, id: UUID, name: str, kind: str, counter: str | None, capacity: int
+        self,
+        *,
+        id: UUID,
+        name: str,
+        kind: str,
+        counter: str | None,
+        capacity: int,
+        machine_kind: str | None,
     ) -> None:
         self.name = name
         self.kind = kind
+        self.machine_kind = machine_kind
         self.counter = counter
         self.capacity = capacity
         self.up = True
@@ -80,6 +104,12 @@ class Station(Aggregate):
     def free(self) -> int:
         """Slots open to new work (none while down)."""
         return max(0, self.capacity - len(self.holders)) if self.up else 0
+
+    def serves(self, counter: str, machine_kind: str) -> bool:
+        """Whether this is a machine of ``machine_kind`` at ``counter`` (a pool member)."""
+        return (
+            self.kind == MACHINE and self.counter == counter and self.machine_kind == machine_kind
+        )
 
     def change_capacity(self, capacity: int) -> None:
         check_capacity(capacity)
@@ -136,3 +166,7 @@ class Station(Aggregate):
     def _came_up(self, at: datetime) -> None:
         self.up = True
         self.down_since = None
+
+
+def _default_kind(state: dict[str, Any]) -> str | None:
+    return str(state["name"]) if state.get("kind") == MACHINE else None

@@ -32,7 +32,7 @@ class Task(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.task.created.v1"
         WIRE: ClassVar[str] = "TASK_CREATED"
-        class_version = 2
+        class_version = 3
         order_id: UUID
         item_key: str
         unit: int
@@ -48,6 +48,7 @@ class Task(Aggregate):
         created_at: datetime
         tail_secs: float
         rush_credit_secs: float
+        machine_kind: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -56,6 +57,11 @@ class Task(Aggregate):
             gets the default rush credit."""
             state["tail_secs"] = state["estimate_secs"]
             state["rush_credit_secs"] = DEFAULT_RUSH_CREDIT_SECS if state["boost"] > 0 else 0.0
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Tasks confirmed before machine pools name their machine (or none)."""
+            state["machine_kind"] = None
 
     class BecameReady(Aggregate.Event):
         order_id: UUID
@@ -110,6 +116,27 @@ class Task(Aggregate):
         boost: float
         reprioritised_at: datetime
 
+    class Rerouted(Aggregate.Event):
+        """An ASSIGNED task whose machine went down before it started: back in the queue at
+        once, at its place, for any live machine of its kind (or this one when it is back)."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.rerouted.v1"
+        WIRE: ClassVar[str] = "TASK_REROUTED"
+        machine: str
+        assignment_no: int
+        rerouted_at: datetime
+
+    class Interrupted(Aggregate.Event):
+        """A STARTED task whose machine went down: it keeps running to completion (the basket
+        is already in the oil); this records that it ran through an outage."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.interrupted.v1"
+        WIRE: ClassVar[str] = "TASK_INTERRUPTED"
+        machine: str
+        interrupted_at: datetime
+
     class Cancelled(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.cancelled.v1"
@@ -137,6 +164,7 @@ class Task(Aggregate):
         created_at: datetime,
         tail_secs: float,
         rush_credit_secs: float,
+        machine_kind: str | None,
     ) -> None:
         self.order_id = order_id
         self.item_key = item_key
@@ -145,6 +173,7 @@ class Task(Aggregate):
         self.description = description
         self.counter = counter
         self.machine = machine
+        self.machine_kind = machine_kind  # a pool step: any machine of this kind at the counter
         self.estimate_secs = estimate_secs
         self.base_priority = base_priority
         self.boost = boost
@@ -164,6 +193,7 @@ class Task(Aggregate):
         self.started_at: datetime | None = None
         self.completed_at: datetime | None = None
         self.cancelled_at: datetime | None = None
+        self.interrupted_at: datetime | None = None
         self.assignment_no = 0
         self.requeue_count = 0
 
@@ -213,16 +243,30 @@ class Task(Aggregate):
         if self.pending_deps == 0:
             self._ready(order_id=self.order_id, ready_at=at)
 
-    def assign(self, staff_id: UUID, staff_name: str, at: datetime) -> None:
+    def assign(
+        self, staff_id: UUID, staff_name: str, at: datetime, machine: str | None = None
+    ) -> None:
+        """Give the task to a cook; a pool step also needs the ``machine`` of its kind that
+        the allocator chose (a step that names its machine gets that one)."""
         if not self.is_ready:
             raise InvalidTransition(
                 f"task {self.id} is {self._state_word()}, not ready", task_id=str(self.id)
+            )
+        if self.machine_kind is None:
+            if machine not in (None, self.machine):
+                raise InvalidTransition(
+                    f"task {self.id} runs on {self.machine}, not {machine}", task_id=str(self.id)
+                )
+            machine = self.machine
+        elif machine is None:
+            raise InvalidTransition(
+                f"task {self.id} needs a {self.machine_kind} machine", task_id=str(self.id)
             )
         self._assigned(
             order_id=self.order_id,
             staff_id=staff_id,
             staff_name=staff_name,
-            machine=self.machine,
+            machine=machine,
             assignment_no=self.assignment_no + 1,
             assigned_at=at,
         )
@@ -270,6 +314,24 @@ class Task(Aggregate):
         self._requeued(
             order_id=self.order_id, boost=boost, assignment_no=self.assignment_no, requeued_at=at
         )
+
+    def machine_down(self, machine: str, at: datetime) -> None:
+        """The machine this task holds went down: an ASSIGNED task is rerouted (back to the
+        queue at its place, its dispatch key unchanged, no boost needed); a STARTED one keeps
+        running and is marked interrupted. The caller releases what a rerouted task held."""
+        if self.assigned_machine != machine or self.status not in ACTIVE:
+            raise InvalidTransition(
+                f"task {self.id} does not hold machine {machine}", task_id=str(self.id)
+            )
+        if self.status == TaskStatus.ASSIGNED:
+            self._rerouted(
+                order_id=self.order_id,
+                machine=machine,
+                assignment_no=self.assignment_no,
+                rerouted_at=at,
+            )
+        else:
+            self._interrupted(order_id=self.order_id, machine=machine, interrupted_at=at)
 
     def reprioritise(self, rush_credit_secs: float, boost: float, at: datetime) -> None:
         """Re-key an open task after its order was rushed or un-rushed (no-op if unchanged)."""
@@ -340,6 +402,20 @@ class Task(Aggregate):
         self.assigned_staff = None
         self.assigned_machine = None
         self.assigned_at = None
+
+    @event(Rerouted)
+    def _rerouted(
+        self, order_id: UUID, machine: str, assignment_no: int, rerouted_at: datetime
+    ) -> None:
+        self.status = TaskStatus.UNASSIGNED
+        self.assigned_staff_id = None
+        self.assigned_staff = None
+        self.assigned_machine = None
+        self.assigned_at = None
+
+    @event(Interrupted)
+    def _interrupted(self, order_id: UUID, machine: str, interrupted_at: datetime) -> None:
+        self.interrupted_at = interrupted_at
 
     @event(Reprioritised)
     def _reprioritised(

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-GroupKey = tuple[str, str | None]
+# (counter, machine, machine kind): tasks of one group need the same resources; a pool step
+# (any machine of a kind at its counter) has a kind and no machine.
+GroupKey = tuple[str, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +28,11 @@ class QueueEntry:
     ready_at: float  # epoch seconds
     score: float
     rank: str
+    machine_kind: str | None = None
 
     @property
     def group(self) -> GroupKey:
-        return (self.counter, self.machine)
+        return (self.counter, self.machine, self.machine_kind)
 
     @property
     def key(self) -> tuple[float, str]:
@@ -64,7 +67,7 @@ class ReadyQueue(Protocol):
         ...
 
     def groups(self) -> dict[GroupKey, int]:
-        """Every non-empty (counter, machine) group with its length."""
+        """Every non-empty (counter, machine, machine kind) group with its length."""
         ...
 
     def head(self, group: GroupKey, limit: int) -> list[QueueEntry]:

@@ -51,6 +51,7 @@ def load_profile(scenario: Scenario, reaction_mean_secs: float = 0.0) -> LoadPro
     total_weight = sum(t.weight for t in scenario.mix)
     counter_work: dict[str, float] = defaultdict(float)
     machine_work: dict[str, float] = defaultdict(float)
+    pool_work: dict[tuple[str, str], float] = defaultdict(float)  # (counter, kind)
     tasks = 0.0
     for template in scenario.mix:
         share = template.weight / total_weight
@@ -60,12 +61,21 @@ def load_profile(scenario: Scenario, reaction_mean_secs: float = 0.0) -> LoadPro
                 counter_work[step.counter] += hold
                 if step.machine is not None:
                     machine_work[step.machine] += hold
+                elif step.machine_kind is not None:
+                    pool_work[(step.counter, step.machine_kind)] += hold
                 tasks += qty * share
     per_order: dict[str, float] = {}
     for name, work in counter_work.items():
         per_order[f"counter {name}"] = work / scenario.counters[name]
     for name, work in machine_work.items():
         per_order[f"machine {name}"] = work / scenario.machines[name][1]
+    for (counter, kind), work in pool_work.items():
+        slots = sum(
+            capacity
+            for name, (owner, capacity) in scenario.machines.items()
+            if owner == counter and scenario.machine_kinds.get(name, name) == kind
+        )
+        per_order[f"pool {kind}"] = float("inf") if slots == 0 else work / slots
     used = sorted(counter_work)
     for size in range(1, len(used) + 1):
         for subset in combinations(used, size):
@@ -77,4 +87,5 @@ def load_profile(scenario: Scenario, reaction_mean_secs: float = 0.0) -> LoadPro
     bottleneck = max(sorted(per_order), key=lambda k: per_order[k])
     by_resource = {f"counter {k}": v for k, v in counter_work.items()}
     by_resource.update({f"machine {k}": v for k, v in machine_work.items()})
+    by_resource.update({f"pool {kind}": v for (_, kind), v in pool_work.items()})
     return LoadProfile(by_resource, per_order, bottleneck, tasks)

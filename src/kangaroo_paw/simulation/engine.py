@@ -20,6 +20,7 @@ from kangaroo_paw.application.policy import Policy
 from kangaroo_paw.application.runtime import EmbeddedRuntime
 from kangaroo_paw.composition import build_kitchen
 from kangaroo_paw.domain import ids
+from kangaroo_paw.domain.task import TaskStatus
 from kangaroo_paw.settings import Settings
 from kangaroo_paw.simulation.capacity import LoadProfile, load_profile
 from kangaroo_paw.simulation.config import SIM_EPOCH, Progress, SimConfig
@@ -216,8 +217,8 @@ class Simulation:
         if staff in self.on_break:
             self.deferred[staff].append((task_id, assignment_no))
             return
-        if info.machine is not None and info.machine in self.machines_down:
-            self.deferred[info.machine].append((task_id, assignment_no))
+        if info.held_machine is not None and info.held_machine in self.machines_down:
+            self.deferred[info.held_machine].append((task_id, assignment_no))
             return
         self.kitchen.start_task(task_id)
         self._push(self.now + self.actual_secs(task_id), "finish", task_id)
@@ -254,7 +255,11 @@ class Simulation:
     def _down(self, outage: Any) -> None:
         self.machines_down.add(outage.name)
         self.observer.usage.down.add(f"machine {outage.name}")
+        held = list(self.kitchen.station(outage.name).holders)
         self.kitchen.set_machine_up(outage.name, False)
+        for task_id in held:  # rerouted before the cook started it: that start is void
+            if self.kitchen.task(task_id).status != TaskStatus.STARTED:
+                self.current.pop(task_id, None)
         self._push(outage.end, "up", outage)
 
     def _up(self, outage: Any) -> None:

@@ -25,6 +25,7 @@ class TaskInfo:
     depends_on: tuple[UUID, ...] = ()
     staff: str | None = None
     assignment_no: int = 0
+    held_machine: str | None = None  # the machine it holds while assigned (a pool's choice)
 
 
 @dataclass(slots=True)
@@ -57,8 +58,8 @@ class Usage:
 
     def resources(self, info: TaskInfo) -> list[str]:
         names = [f"cook {info.staff}", f"counter {info.counter}"]
-        if info.machine is not None:
-            names.append(f"machine {info.machine}")
+        if info.held_machine is not None:
+            names.append(f"machine {info.held_machine}")
         return names
 
 
@@ -82,6 +83,7 @@ class Observer:
         self._newly_completed: list[UUID] = []
         self.tasks_completed = 0
         self.requeues = 0
+        self.reroutes = 0
         self.usage = Usage()
 
     def handle(self, batch: Sequence[Recorded]) -> None:
@@ -109,6 +111,7 @@ class Observer:
         info = self.tasks[task_id]
         info.staff = event.staff_name
         info.assignment_no = event.assignment_no
+        info.held_machine = event.machine
         self.waits.append(now - self.ready_since.pop(task_id, now))
         for name in self.usage.resources(info):
             self.usage.held[name] += 1
@@ -125,12 +128,21 @@ class Observer:
         self.tasks_completed += 1
 
     def _requeued(self, event: Any, now: float) -> None:
-        info = self.tasks[event.originator_id]
+        self._back_in_queue(event.originator_id, now)
+        self.requeues += 1
+
+    def _rerouted(self, event: Any, now: float) -> None:
+        """Its machine went down before it started."""
+        self._back_in_queue(event.originator_id, now)
+        self.reroutes += 1
+
+    def _back_in_queue(self, task_id: UUID, now: float) -> None:
+        info = self.tasks[task_id]
         for name in self.usage.resources(info):
             self.usage.held[name] -= 1
         info.staff = None
-        self.ready_since[event.originator_id] = now
-        self.requeues += 1
+        info.held_machine = None
+        self.ready_since[task_id] = now
 
     def _order_confirmed(self, event: Any, now: float) -> None:
         self.confirmed_at[event.originator_id] = now
@@ -152,6 +164,7 @@ class Observer:
         Task.Started: _started,
         Task.Completed: _completed,
         Task.Requeued: _requeued,
+        Task.Rerouted: _rerouted,
         Order.Created: _order_confirmed,
         Order.StatusChanged: _order_status,
     }

@@ -1,6 +1,6 @@
 """Allocation policies the simulator compares, as ``Planner`` plug-ins for Kitchen.allocate.
 
-- ``ours``: the kitchen's own pass (order-age-first key, per-(counter, machine) group heads,
+- ``ours``: the kitchen's own pass (order-age-first key, per-(counter, machine, kind) group heads,
   no head-of-line blocking); one pass places everything placeable.
 - ``v1``: the first version's key, ``-(priority - aging * ready_at)`` (per-step base priority
   plus rush and requeue boosts, aged from the task's own ready time), in the same
@@ -38,9 +38,11 @@ from kangaroo_paw.domain.allocation import (
     CookState,
     GroupKey,
     PassPlan,
+    Pools,
     pick_cook,
     placeable,
     plan_pass,
+    pool_machine,
 )
 from kangaroo_paw.domain.scoring import Weights, v1_queue_key
 from kangaroo_paw.ports.queue import QueueEntry, ReadyQueue
@@ -81,10 +83,11 @@ class SortedPlanner:
         cooks: Sequence[CookState],
         weights: Weights,
         is_ready: Callable[[UUID], bool],
+        pools: Pools | None = None,
     ) -> PassPlan:
         sizes = queue.groups()
         ordered = _resorted(queue, self.key)
-        room = {g: max(1, placeable(g, free, cooks)) for g in sizes}
+        room = {g: max(1, placeable(g, free, cooks, pools)) for g in sizes}
         groups: dict[GroupKey, list[Candidate]] = {g: [] for g in sizes}
         for rank, entry in enumerate(ordered):
             chosen = groups[entry.group]
@@ -92,8 +95,10 @@ class SortedPlanner:
             if len(chosen) < room[entry.group] and is_ready(entry.task_id):
                 # The rank across the whole queue is the key: plan_pass compares groups by it.
                 key = (float(rank), str(entry.task_id))
-                chosen.append(Candidate(entry.task_id, entry.counter, entry.machine, key))
-        return plan_pass(groups, free, cooks, weights, sizes)
+                chosen.append(
+                    Candidate(entry.task_id, entry.counter, entry.machine, key, entry.machine_kind)
+                )
+        return plan_pass(groups, free, cooks, weights, sizes, pools=pools)
 
 
 def _resorted(queue: ReadyQueue, key: EntryKey) -> list[QueueEntry]:
@@ -122,6 +127,7 @@ class TopNPlanner:
         cooks: Sequence[CookState],
         weights: Weights,
         is_ready: Callable[[UUID], bool],
+        pools: Pools | None = None,
     ) -> PassPlan:
         left = dict(free)
         plan = PassPlan()
@@ -131,11 +137,16 @@ class TopNPlanner:
         for entry in ordered:
             if not is_ready(entry.task_id):
                 continue
-            counter, machine = entry.group
+            counter, machine, kind = entry.group
             if left.get(counter, 0) <= 0:
                 plan.blocked[COUNTER_FULL] += 1
                 continue
-            if machine is not None and left.get(machine, 0) <= 0:
+            if kind is not None:
+                machine = pool_machine(counter, kind, left, pools)
+                if machine is None:
+                    plan.blocked[MACHINE_DOWN_OR_FULL] += 1
+                    continue
+            elif machine is not None and left.get(machine, 0) <= 0:
                 plan.blocked[MACHINE_DOWN_OR_FULL] += 1
                 continue
             cook = pick_cook(counter, cooks, weights)

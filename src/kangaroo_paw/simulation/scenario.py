@@ -86,6 +86,7 @@ class Scenario:
     mix: tuple[OrderTemplate, ...]
     rush_share: float = 0.1
     disruptions: Disruptions = field(default_factory=Disruptions)
+    machine_kinds: Mapping[str, str] = field(default_factory=dict)  # machine → kind (pool)
 
     def unit_dependencies(self, item_key: str) -> dict[int, list[int]]:
         """The per-unit dependency graph the kitchen will build for ``item_key``."""
@@ -146,7 +147,7 @@ def seed_kitchen(kitchen: Kitchen, scenario: Scenario) -> None:
     for name, capacity in scenario.counters.items():
         kitchen.add_counter(name, capacity)
     for name, (counter, capacity) in scenario.machines.items():
-        kitchen.add_machine(name, counter, capacity)
+        kitchen.add_machine(name, counter, capacity, scenario.machine_kinds.get(name))
     for cook in scenario.cooks:
         kitchen.hire_staff(cook.name, cook.skills, cook.max_parallel, cook.efficiency)
     for recipe in scenario.recipes.values():
@@ -160,8 +161,9 @@ def load_scenario(path: Path) -> Scenario:
     """Read a JSON or TOML scenario; every section it leaves out comes from the demo kitchen.
 
     Sections: ``name``, ``counters`` {name: capacity}, ``machines`` {name: {counter,
-    capacity}}, ``cooks`` [{name, skills, max_parallel, efficiency}], ``recipes`` {item:
-    {steps: [{step_no, description, counter, machine, estimate_secs, base_priority}],
+    capacity, kind}}, ``cooks`` [{name, skills, max_parallel, efficiency}], ``recipes`` {item:
+    {steps: [{step_no, description, counter, machine or machine_kind, estimate_secs,
+    base_priority}],
     dependencies: [[step, depends_on]]}}, ``mix`` [{items: {item: qty}, weight}],
     ``rush_share``, ``disruptions`` {break_every_minutes, break_minutes,
     machine_mtbf_minutes, machine_repair_minutes, machines, planned: [{name, at_minute,
@@ -188,11 +190,12 @@ def load_scenario(path: Path) -> Scenario:
 def scenario_from_dict(raw: Mapping[str, Any], default_name: str = "custom") -> Scenario:
     base = demo_scenario()
     counters = {str(k): int(v) for k, v in raw.get("counters", base.counters).items()}
-    machines = base.machines
+    machines, kinds = base.machines, base.machine_kinds
     if "machines" in raw:
         machines = {
             str(k): (str(v["counter"]), int(v["capacity"])) for k, v in raw["machines"].items()
         }
+        kinds = {str(k): str(v["kind"]) for k, v in raw["machines"].items() if "kind" in v}
     cooks = base.cooks
     if "cooks" in raw:
         cooks = tuple(
@@ -234,6 +237,7 @@ def scenario_from_dict(raw: Mapping[str, Any], default_name: str = "custom") -> 
         mix=mix,
         rush_share=float(raw.get("rush_share", base.rush_share)),
         disruptions=disruptions,
+        machine_kinds=kinds,
     )
     check_scenario(scenario)
     return scenario

@@ -67,8 +67,24 @@ class TestRedisReadyQueue(ReadyQueueContract):
         assert redis_client.zrange(f"{p}tasks:pending:fryer:-", 0, -1) == [b.rank]
         assert redis_client.get(f"{p}tasks:position") == "5"
         assert redis_client.get(f"{p}tasks:layout") == "2"
+        pooled = QueueEntry(uuid.uuid4(), "fryer", None, 1.0, 0.0, 3.0, "r|p", "fryer")
+        queue.apply([Upsert(pooled)], 6)
+        assert redis_client.zrange(f"{p}tasks:pending:fryer:*fryer", 0, -1) == ["r|p"]
+        assert redis_client.hget(f"{p}tasks:groups", '["fryer",null,"fryer"]') == "1"
+        assert redis_client.hget(f"{p}tasks:groups", '["griller","grill-1"]') == "1"
         queue.clear()
         assert list(redis_client.scan_iter(match=f"{p}*")) == [f"{p}tasks:layout"]
+
+    def test_entries_written_before_pools_read_back_without_a_kind(
+        self, queue: RedisReadyQueue, redis_client: Any
+    ) -> None:
+        a = entry(key=1.0)
+        queue.apply([Upsert(a)], 1)
+        raw = json.loads(redis_client.hget(f"{queue.prefix}tasks:entries", str(a.task_id)))
+        del raw["mk"]  # as a layout-2 queue wrote it before machine kinds
+        redis_client.hset(f"{queue.prefix}tasks:entries", str(a.task_id), json.dumps(raw))
+        assert queue.top(1) == [a]
+        assert queue.groups() == {("griller", "grill-1", None): 1}
 
     def test_a_queue_of_the_first_layout_is_dropped_for_a_rebuild(
         self, redis_client: Any, redis_prefix: str

@@ -526,7 +526,9 @@ class KitchenScenarios:
         kp.kitchen.start_task(patty.task_id)
         down = kp.kitchen.set_machine_up("grill-1", False)
         assert not down.up
-        assert down.in_use == 2
+        assert down.in_use == 1  # the started patty; the unstarted bun was rerouted
+        assert kp.step(first.order_id, 2).status == "UNASSIGNED"
+        assert kp.step(first.order_id, 1).interrupted_at == kp.clock.now()
         second = kp.confirm(BURGER)
         kp.settle()
         patty2, bun2, fries2, _ = kp.tasks(second.order_id)
@@ -534,7 +536,7 @@ class KitchenScenarios:
         assert fries2.status == "ASSIGNED"  # the fryer is fine
         result = kp.kitchen.allocate()
         assert result.assigned == []
-        assert result.blocked["machine_down_or_full"] == 2
+        assert result.blocked["machine_down_or_full"] == 3
         kp.kitchen.complete_task(patty.task_id)  # in-flight work finishes on a down machine
         assert patty.task_id not in kp.kitchen.station_holders()["grill-1"]
         kp.settle()

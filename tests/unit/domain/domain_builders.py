@@ -27,6 +27,7 @@ def make_task(
     depends_on: list[UUID] | None = None,
     counter: str = "griller",
     machine: str | None = "grill-1",
+    machine_kind: str | None = None,
     estimate_secs: float = 80.0,
     base_priority: float = 20.0,
     boost: float = 0.0,
@@ -54,6 +55,7 @@ def make_task(
         created_at=created_at or T0,
         tail_secs=estimate_secs if tail_secs is None else tail_secs,
         rush_credit_secs=rush_credit_secs,
+        machine_kind=machine_kind,
     )
     if ready and not task.depends_on:
         task.mark_ready(T0)
@@ -80,6 +82,7 @@ def make_station(capacity: int = 2, *, machine: bool = False) -> Station:
         kind=MACHINE if machine else COUNTER,
         counter="fryer" if machine else None,
         capacity=capacity,
+        machine_kind="fryer" if machine else None,
     )
 
 

@@ -26,9 +26,9 @@ from kangaroo_paw.domain.allocation import (
 from kangaroo_paw.domain.scoring import Weights
 
 W = Weights()
-GRILL: GroupKey = ("griller", "grill-1")
-FRYER: GroupKey = ("fryer", "fryer-1")
-ADHOC: GroupKey = ("adhoc", None)
+GRILL: GroupKey = ("griller", "grill-1", None)
+FRYER: GroupKey = ("fryer", "fryer-1", None)
+ADHOC: GroupKey = ("adhoc", None, None)
 
 
 def cook(
@@ -56,7 +56,7 @@ def cook(
 
 def candidates(group: GroupKey, *keys: float) -> list[Candidate]:
     return sorted(
-        (Candidate(uuid.uuid4(), group[0], group[1], k) for k in keys),
+        (Candidate(uuid.uuid4(), group[0], group[1], k, group[2]) for k in keys),
         key=lambda c: (c.key, str(c.task_id)),
     )
 
@@ -192,7 +192,9 @@ def test_unavailable_cooks_block_with_no_staff() -> None:
 
 
 def test_unknown_station_has_no_slots() -> None:
-    plan = plan_pass({("oven", None): candidates(("oven", None), 1)}, SLOTS, [cook("A")], W)
+    plan = plan_pass(
+        {("oven", None, None): candidates(("oven", None, None), 1)}, SLOTS, [cook("A")], W
+    )
     assert plan.assignments == []
     assert plan.blocked[COUNTER_FULL] == 1
 
@@ -260,7 +262,13 @@ def naive_greedy(
     return result
 
 
-GROUPS: list[GroupKey] = [GRILL, FRYER, ADHOC, ("griller", None), ("beverage", "blender-1")]
+GROUPS: list[GroupKey] = [
+    GRILL,
+    FRYER,
+    ADHOC,
+    ("griller", None, None),
+    ("beverage", "blender-1", None),
+]
 STATIONS = ["griller", "grill-1", "fryer", "fryer-1", "adhoc", "beverage", "blender-1"]
 SKILLS = ["griller", "fryer", "adhoc", "beverage"]
 

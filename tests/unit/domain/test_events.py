@@ -56,6 +56,12 @@ def one_of_each() -> list[Any]:
     child.dependency_met(task.id, at(10))
     child.reprioritise(180.0, 5.0, at(11))
     child.cancel(at(12))
+    pooled = make_task(machine=None, machine_kind="fryer")
+    pooled.assign(uuid.uuid4(), "Asha", at(1), "fryer-1")
+    pooled.machine_down("fryer-1", at(2))  # rerouted
+    pooled.assign(uuid.uuid4(), "Asha", at(3), "fryer-2")
+    pooled.start(at(4))
+    pooled.machine_down("fryer-2", at(5))  # interrupted
 
     order = make_order([task.id, child.id])
     order.task_assigned(at(1))
@@ -98,14 +104,14 @@ def one_of_each() -> list[Any]:
     )
     token.revoke(at(2))
 
-    aggregates = (task, child, order, station, cook, recipe, directory, token)
+    aggregates = (task, child, pooled, order, station, cook, recipe, directory, token)
     return [event for aggregate in aggregates for event in aggregate.collect_events()]
 
 
 def test_every_event_class_has_a_wire_name_of_its_own() -> None:
     classes = event_classes()
     wires = [cls.WIRE for cls in classes]  # type: ignore[attr-defined]
-    assert len(classes) == 34
+    assert len(classes) == 36  # + TASK_REROUTED, TASK_INTERRUPTED (machine pools)
     assert all(isinstance(wire, str) and wire.isupper() for wire in wires)
     assert len(set(wires)) == len(wires)
 

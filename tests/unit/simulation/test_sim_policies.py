@@ -26,11 +26,11 @@ from kangaroo_paw.simulation.policies import (
 from kangaroo_paw.simulation.scheduler import SimulatedScheduler
 
 WEIGHTS = Weights()
-GRILL = ("griller", "grill-1")
+GRILL = ("griller", "grill-1", None)
 
 
 def _entry(
-    group: tuple[str, str | None],
+    group: tuple[str, str | None, str | None],
     age: float,
     priority: float = 10.0,
     ready_at: float = 0.0,
@@ -38,8 +38,8 @@ def _entry(
 ) -> QueueEntry:
     """A queued task whose order was confirmed at ``age`` (the queue's order-age-first score)."""
     tid = task_id or uuid4()
-    counter, machine = group
-    return QueueEntry(tid, counter, machine, priority, ready_at, age, f"{age:017.3f}|{tid}")
+    counter, machine, kind = group
+    return QueueEntry(tid, counter, machine, priority, ready_at, age, f"{age:017.3f}|{tid}", kind)
 
 
 def _queue(*entries: QueueEntry) -> InMemoryReadyQueue:
@@ -79,7 +79,8 @@ def test_the_policies_in_report_order() -> None:
 
 def test_the_original_pass_is_blocked_by_twenty_tasks_ahead() -> None:
     fryer = [
-        _entry(("fryer", "fryer-1"), 100.0 + i, priority=30, ready_at=float(i)) for i in range(20)
+        _entry(("fryer", "fryer-1", None), 100.0 + i, priority=30, ready_at=float(i))
+        for i in range(20)
     ]
     # The oldest order by far: first in the queue's order, last by the v1 aged priority.
     grill = _entry(GRILL, 0.0, priority=10, ready_at=0.0)
@@ -93,7 +94,8 @@ def test_the_original_pass_is_blocked_by_twenty_tasks_ahead() -> None:
 
 def test_a_group_skipping_pass_looks_past_the_blocked_group() -> None:
     fryer = [
-        _entry(("fryer", "fryer-1"), 100.0 + i, priority=30, ready_at=float(i)) for i in range(20)
+        _entry(("fryer", "fryer-1", None), 100.0 + i, priority=30, ready_at=float(i))
+        for i in range(20)
     ]
     grill = _entry(GRILL, 200.0, priority=10, ready_at=0.0)
     queue = _queue(*fryer, grill)

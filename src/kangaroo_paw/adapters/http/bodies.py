@@ -63,11 +63,13 @@ class CounterPatch(Body):
 
 
 class MachineCreate(Body):
-    """A new machine on a counter, with its capacity."""
+    """A new machine on a counter, with its capacity and its kind (its pool: steps that name
+    the kind run on any live machine of it at the counter); the kind defaults to the name."""
 
     name: Name
     counter: Name
     capacity: int
+    kind: Name | None = None
 
 
 class StaffCreate(Body):
@@ -100,6 +102,17 @@ class RecipeStepIn(Body):
     estimate_secs: EstimateSecs
     machine: Name | None = None
     base_priority: Priority = 0.0
+    machine_kind: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=64,
+                description="instead of machine: any machine of this kind at the counter",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class DependencyIn(Body):

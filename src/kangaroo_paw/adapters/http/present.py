@@ -62,6 +62,7 @@ def machine(view: StationView) -> s.Machine:
         capacity=view.capacity,
         up=view.up,
         in_use=view.in_use,
+        kind=view.machine_kind or view.name,
     )
 
 

@@ -60,6 +60,7 @@ class RecipeController(Controller):
                 machine=s.machine,
                 estimate_secs=s.estimate_secs,
                 base_priority=s.base_priority,
+                machine_kind=s.machine_kind,
             )
             for s in data.steps
         ]

@@ -104,13 +104,14 @@ class CounterList(msgspec.Struct, kw_only=True):
 
 
 class Machine(msgspec.Struct, kw_only=True):
-    """A machine, its counter, capacity, state and use."""
+    """A machine, its counter, capacity, state and use, and its kind (its pool)."""
 
     name: str
     counter: str
     capacity: int
     up: bool
     in_use: int
+    kind: str
 
 
 class MachineList(msgspec.Struct, kw_only=True):
@@ -138,6 +139,7 @@ class RecipeStep(msgspec.Struct, kw_only=True):
     machine: str | None
     estimate_secs: float
     base_priority: float
+    machine_kind: str | None = None
 
 
 class Dependency(msgspec.Struct, kw_only=True):

@@ -66,8 +66,10 @@ class MachineController(Controller):
         responses=responses(400, 409, 413, 422, 503),
     )
     def add_machine(self, kitchen: KitchenDep, data: JSONBody[MachineCreate]) -> Machine:
-        """Add a machine to a counter."""
-        return present.machine(kitchen.add_machine(data.name, data.counter, data.capacity))
+        """Add a machine to a counter, of a kind (default: its name) that steps may name."""
+        return present.machine(
+            kitchen.add_machine(data.name, data.counter, data.capacity, data.kind)
+        )
 
     @post(
         "/{name:str}/down",
@@ -77,7 +79,9 @@ class MachineController(Controller):
         responses=responses(400, 404, 503),
     )
     def down(self, kitchen: KitchenDep, name: NamePath) -> Machine:
-        """Take a machine down: work in progress finishes, nothing new is assigned to it."""
+        """Take a machine down: nothing new is assigned to it; tasks assigned to it and not
+        started go back to the queue at their place (TASK_REROUTED), so another machine of
+        its kind takes them; started ones run to completion (TASK_INTERRUPTED)."""
         return present.machine(kitchen.set_machine_up(name, False))
 
     @post(

@@ -1,4 +1,4 @@
-"""InMemoryReadyQueue: per-(counter, machine) sorted lists, merged for the global order."""
+"""InMemoryReadyQueue: per-(counter, machine, kind) sorted lists, merged for the global order."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from kangaroo_paw.ports.queue import GroupKey, QueueEntry, QueueOp, ReadyQueue, 
 log = logging.getLogger(__name__)
 
 NO_MACHINE = "-"  # not a valid machine name (names need a letter or digit)
+POOL = "*"  # marks a pool group's key: "*fryer" is no machine name (names are [A-Za-z0-9_-])
 
 
 def connect(url: str) -> Any:
@@ -24,13 +25,23 @@ def connect(url: str) -> Any:
 
 
 def group_field(group: GroupKey) -> str:
-    return json.dumps([group[0], group[1]], separators=(",", ":"))
+    """The group's hash field: ``[counter, machine]`` as before pools (so a queue written
+    then keeps its layout), ``[counter, null, kind]`` for a pool."""
+    counter, machine, kind = group
+    parts = [counter, machine] if kind is None else [counter, machine, kind]
+    return json.dumps(parts, separators=(",", ":"))
+
+
+def parse_group_field(field: str) -> GroupKey:
+    parts = json.loads(field)
+    return (parts[0], parts[1], parts[2] if len(parts) > 2 else None)
 
 
 class RedisReadyQueue(ReadyQueue):
     """Ready tasks in ``{prefix}tasks:pending`` (the dispatch key: score, then the rank as
-    member) plus one sorted set per (counter, machine); the entries, the group sizes and the
-    tracking position change together in one Lua script, so a crash never leaves them apart.
+    member) plus one sorted set per (counter, machine) or pool (counter, kind); the entries,
+    the group sizes and the tracking position change together in one Lua script, so a crash
+    never leaves them apart.
 
     A queue written in an older key layout is dropped on first use (``migrate``), position
     included, and the projector rebuilds it from the log."""
@@ -58,7 +69,9 @@ class RedisReadyQueue(ReadyQueue):
         return cls(connect(url), prefix)
 
     def group_key(self, group: GroupKey) -> str:
-        counter, machine = group
+        counter, machine, kind = group
+        if kind is not None:
+            return f"{self.pending_key}:{counter}:{POOL}{kind}"
         return f"{self.pending_key}:{counter}:{machine or NO_MACHINE}"
 
     # -- writes --------------------------------------------------------------------------------
@@ -116,9 +129,8 @@ class RedisReadyQueue(ReadyQueue):
         raw: dict[str, str] = self.client.hgetall(self._keys[2])
         result: dict[GroupKey, int] = {}
         for field, size in raw.items():
-            counter, machine = json.loads(field)
             if int(size) > 0:
-                result[(counter, machine)] = int(size)
+                result[parse_group_field(field)] = int(size)
         return result
 
     def size(self) -> int:
@@ -148,6 +160,7 @@ def _encode(entry: QueueEntry, field: str) -> str:
             "s": entry.score,
             "n": entry.rank,
             "g": field,
+            "mk": entry.machine_kind,
         },
         separators=(",", ":"),
     )
@@ -163,4 +176,5 @@ def _decode(body: str) -> QueueEntry:
         ready_at=float(raw["r"]),
         score=float(raw["s"]),
         rank=raw["n"],
+        machine_kind=raw.get("mk"),  # absent in entries written before pools
     )

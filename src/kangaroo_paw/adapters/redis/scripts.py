@@ -4,9 +4,11 @@ Keys (``p`` = the configured prefix):
 
 - ``p tasks:pending``                    ZSET  rank -> score (global pick order)
 - ``p tasks:pending:<counter>:<machine>`` ZSET  the same, per (counter, machine or ``-``)
+- ``p tasks:pending:<counter>:*<kind>``   ZSET  the same, per pool (counter, machine kind)
 - ``p tasks:entries``                    HASH  task id -> entry JSON (with its group and rank)
 - ``p tasks:members``                    HASH  rank -> task id (what a ZRANGE returns -> entry)
-- ``p tasks:groups``                     HASH  group JSON ``[counter, machine]`` -> size
+- ``p tasks:groups``                     HASH  group JSON ``[counter, machine]`` (a pool:
+  ``[counter, null, kind]``) -> size
 - ``p tasks:group_keys``                 HASH  group JSON -> that group's ZSET key
 - ``p tasks:position``                   STRING the last notification id applied
 - ``p tasks:layout``                     STRING the key layout (``LAYOUT``)
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 # 2: order-age-first (member = rank). A queue of another layout (1: member = task id, score =
 # the first version's aging key) is dropped by MIGRATE, position included, so the projector
-# rebuilds it from the log.
+# rebuilds it from the log. Machine pools only added what a layout-2 queue never had (``*kind``
+# group keys, 3-element group fields, the entry's ``mk``): the layout stays 2, and the scripts
+# below are unchanged, since they take every group key and field from the caller.
 LAYOUT = "2"
 
 # KEYS: pending, entries, groups, group_keys, position, members

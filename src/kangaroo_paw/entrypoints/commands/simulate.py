@@ -62,6 +62,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write PNG charts into DIR")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--fryer-outage",
+        action="store_true",
+        help="compare one fryer with a pool of two while fryer-1 is down (minutes 20-30)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -83,6 +88,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if value is not None and value <= 0:
             err.print(f"[red]kangaroo-paw simulate: {name} must be > 0[/red]")
             return 2
+    if args.fryer_outage:
+        return _fryer_outage(args, console)
     config = SimConfig(
         minutes=args.minutes,
         load=args.load if args.load is not None else (None if args.rate else 0.7),
@@ -112,6 +119,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.plot:
         status = _plot(reports, args.plot, args.target, console, err)
     return status
+
+
+def _fryer_outage(args: argparse.Namespace, console: Console) -> int:
+    """The machine-pool study (simulation/pools.py) at one load and seed, as a table."""
+    from kangaroo_paw.simulation.pools import markdown, outage_table
+
+    rows = outage_table([args.load or 0.7], [args.seed], args.minutes)
+    console.print(markdown(rows), markup=False)
+    return 0
 
 
 def vars_of(config: SimConfig) -> dict[str, Any]:
