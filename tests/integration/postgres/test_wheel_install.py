@@ -53,7 +53,8 @@ def test_the_wheel_carries_migrations_screens_license_and_metadata(wheel: tuple[
     # The kitchen screens are served from package files: every one of them must ship.
     static = ROOT / "src/kangaroo_paw/adapters/http/screens/static"
     wanted = {f"kangaroo_paw/adapters/http/screens/static/{p.name}" for p in static.iterdir()}
-    assert wanted and wanted <= set(names)
+    assert wanted
+    assert wanted <= set(names)
     assert "License-Expression: Apache-2.0" in text
     assert "Classifier: Typing :: Typed" in text
 
