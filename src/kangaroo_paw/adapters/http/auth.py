@@ -1,6 +1,6 @@
-"""Who is asking, and may they: every route but the health probes and the API docs needs a
-bearer token (``Authorization: Bearer <secret>``); the token's role decides what the route
-allows, from one table, ``ALLOWED``.
+"""Who is asking, and may they: every route but the health probes and the API docs (``/schema``,
+``/docs``) needs a bearer token (``Authorization: Bearer <secret>``); the token's role decides
+what the route allows, from one table, ``ALLOWED``.
 
 - ``manager``: everything.
 - ``integration``: read; confirm, quote, rush and cancel orders.
@@ -55,8 +55,13 @@ def allowed_roles(operation_id: str | None, methods: set[str]) -> frozenset[Role
     return frozenset({Role.MANAGER})
 
 
+PUBLIC_PREFIXES = ("/schema", "/docs")  # the OpenAPI document and the docs UI
+
+
 def is_public(operation_id: str | None, path: str) -> bool:
-    return operation_id in PUBLIC or path == "/schema" or path.startswith("/schema/")
+    return operation_id in PUBLIC or any(
+        path == prefix or path.startswith(f"{prefix}/") for prefix in PUBLIC_PREFIXES
+    )
 
 
 def operation_of(route_handler: BaseRouteHandler) -> str | None:
