@@ -3,7 +3,9 @@
 Positive (schema-conforming) and negative (schema-breaking) requests run against the whole
 embedded wiring with its runtime threads started (allocation and timers live). Every
 response must be a non-5xx whose status, content type and body conform to the document,
-and a schema-breaking request must be rejected.
+a schema-breaking request must be rejected, and a schema-conforming one must be accepted:
+never a 400, and a 422 only for the state-dependent rules below (the schema cannot know the
+menu or the counters, nor say "no dependency cycles"); 404 and 409 depend on state anyway.
 """
 
 from __future__ import annotations
@@ -28,14 +30,58 @@ schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathe
 openapi = pytest.importorskip("schemathesis.specs.openapi.checks")
 
 MAX_EXAMPLES = 30
+CASES: dict[str, int] = {"schemathesis": 0, "schemathesis-positive": 0, "random-json": 0}
+
+
+def state_dependent(operation_id: str, error: dict[str, Any]) -> bool:
+    """Whether a 422 answered to a schema-valid request is one docs/http.md lists as depending
+    on the kitchen's state or on a relation between fields that JSON Schema cannot state."""
+    code, details, message = error["code"], error["details"], error["message"]
+    if operation_id in {"confirmOrder", "quoteOrder"}:
+        # the menu; an order's task count is its recipes' steps times its quantities
+        menu = code in {"unknown_item", "item_unavailable"}
+        return menu or (code == "invalid_quantity" and "tasks" in details)
+    if operation_id == "defineRecipe":
+        # counters and machines that must exist; step numbers used twice; dependencies on
+        # missing steps, on themselves, or in a cycle; the item key in the path
+        return bool(code == "invalid_recipe")
+    if operation_id == "addMachine":
+        return code == "invalid_resource" and "counter" in details  # an existing counter
+    if operation_id in {"hireStaff", "updateStaff"}:
+        # skills are existing counters; a shift's two ends go together, end after start
+        shift = "shift" in message or "datetime" in message
+        return code == "invalid_resource" and ("unknown" in details or shift)
+    return False
+
+
+@schemathesis.check
+def schema_valid_requests_are_accepted(ctx: Any, response: Any, case: Any) -> bool | None:
+    """The positive-data check: what the document declares valid is not refused as invalid."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
+    if openapi.is_unexpected_http_status_case(case):
+        return None  # a request-shape probe (wrong method, ...), not positive data
+    CASES["schemathesis-positive"] += 1
+    status = response.status_code
+    operation_id = case.operation.definition.raw.get("operationId", "")
+    if status == 400 or (
+        status == 422 and not state_dependent(operation_id, response.json()["error"])
+    ):
+        raise AssertionError(
+            f"{operation_id}: a request valid against the schema got {status}: {response.text}"
+        )
+    return None
+
+
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     openapi.status_code_conformance,
     openapi.content_type_conformance,
     openapi.response_schema_conformance,
     openapi.negative_data_rejection,
+    schema_valid_requests_are_accepted,
 ]
-CASES: dict[str, int] = {"schemathesis": 0, "random-json": 0}
 
 
 # Built (not started) at import, as schemathesis loads the document while collecting; the

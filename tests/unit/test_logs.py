@@ -40,9 +40,22 @@ def test_controls_in_the_message_and_its_arguments_are_escaped(
     assert len(lines) == 1
     escaped = "x\\x0a2026-11-29 15:00:00,000 INFO fake\\x0d\\x1b[2J\\x85\\u2028end"
     assert lines[0].endswith(f"GET {escaped} 404\\x0anot a record")
-    # The JSON line keeps the message itself, escaped by JSON.
+    # The JSON line keeps the message itself, escaped by JSON, without the escape sequence.
     (record,) = [json.loads(line) for line in structured.getvalue().splitlines()]
-    assert record["message"] == f"GET {FORGED} 404\nnot a record"
+    assert record["message"] == f"GET {FORGED.replace(chr(27) + '[2J', '')} 404\nnot a record"
+
+
+def test_json_lines_carry_no_terminal_colours(
+    output: tuple[logging.Logger, io.StringIO, io.StringIO],
+) -> None:
+    logger, _, structured = output
+    coloured = "Running on \x1b[1mhttp://x\x1b[0m \x1b]8;;http://y\x1b\\link\x1b]8;;\x1b\\"
+    logger.info("%s", coloured, extra={"color_message": coloured, "where": coloured})
+    raw = structured.getvalue()
+    record = json.loads(raw)
+    assert "color_message" not in record
+    assert record["message"] == record["where"] == "Running on http://x link"
+    assert "\\u001b" not in raw
 
 
 def test_a_traceback_cannot_start_a_record(

@@ -1,13 +1,16 @@
 """Logging set-up: plain text by default, one JSON object per line with KP_LOG_FORMAT=json.
 
-Either way one record is one line that cannot be forged from outside, and a record logged
-while a request is handled carries that request's id (``request_id``).
+Either way one record is one line that cannot be forged from outside (the text format shows an
+escape sequence as visible ``\x1b``; the JSON format drops ANSI sequences and colour-only fields
+such as uvicorn's ``color_message``), and a record logged while a request is handled carries
+that request's id (``request_id``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from types import TracebackType
@@ -27,6 +30,18 @@ _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80
     0x2028: "\\u2028",
     0x2029: "\\u2029",
 }
+
+
+# ANSI escape sequences: CSI (colours, cursor moves), OSC (titles, links) and the short ones.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])")
+# Extra fields that only repeat the message with colours for a terminal (uvicorn's).
+COLOUR_FIELDS = frozenset({"color_message"})
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal escape sequences: a log file or collector shows them as
+    noise (``\\u001b[36m``), and no reader of a structured line wants them."""
+    return _ANSI.sub("", text)
 
 
 def escape_controls(text: str) -> str:
@@ -54,20 +69,21 @@ class TextFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
-    """Structured log lines: time, level, logger, message, and any ``extra`` fields."""
+    """Structured log lines: time, level, logger, message, and any ``extra`` fields but the
+    colour-only ones; strings are without ANSI escapes."""
 
     def format(self, record: logging.LogRecord) -> str:
-        payload = {
+        payload: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": strip_ansi(record.getMessage()),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and key not in payload:
-                payload[key] = value
+            if key not in _STANDARD and key not in payload and key not in COLOUR_FIELDS:
+                payload[key] = strip_ansi(value) if isinstance(value, str) else value
         if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+            payload["exception"] = strip_ansi(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
 
 

@@ -8,7 +8,15 @@ import time
 from urllib.parse import unquote_plus
 
 from kangaroo_paw.adapters.http import request_id
-from kangaroo_paw.adapters.http.asgi import ASGIApp, Message, Receive, Scope, Send, header
+from kangaroo_paw.adapters.http.asgi import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    header,
+    send_error,
+)
 
 REDACTED = "REDACTED"
 
@@ -43,6 +51,12 @@ class AccessLog:
         with request_id.bound(rid):
             try:
                 await self.app(scope, receive, send_wrapper)
+            except Exception:
+                # Escaped every handler (a bug): answer the API's 500 with the id here, as the
+                # server's own 500 would carry neither; the server still logs the traceback.
+                if not status:
+                    await send_error(send_wrapper, 500, "internal_error", "internal error")
+                raise
             finally:
                 self._log(scope, status or 500, (time.perf_counter() - started) * 1000)
 

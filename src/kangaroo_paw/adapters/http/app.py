@@ -9,25 +9,19 @@ from typing import Any, cast
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import (
-    JsonRenderPlugin,
-    RedocRenderPlugin,
-    ScalarRenderPlugin,
-    SwaggerRenderPlugin,
-)
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Tag
 from litestar.types import ASGIApp
 
-from kangaroo_paw._version import __version__
 from kangaroo_paw.adapters.http.access import AccessLog
 from kangaroo_paw.adapters.http.allocation import AllocatorController, QueueController
 from kangaroo_paw.adapters.http.auth import authorize
+from kangaroo_paw.adapters.http.docs_ui import docs_routes
 from kangaroo_paw.adapters.http.errors import exception_handlers
 from kangaroo_paw.adapters.http.events import EventController
 from kangaroo_paw.adapters.http.guards import BrowserGuard, BrowserPolicy, cors_config
 from kangaroo_paw.adapters.http.health import Checks, HealthController
 from kangaroo_paw.adapters.http.limits import caller_limits
+from kangaroo_paw.adapters.http.openapi import openapi_config
 from kangaroo_paw.adapters.http.orders import OrderController
 from kangaroo_paw.adapters.http.recipes import RecipeController
 from kangaroo_paw.adapters.http.screens.routes import screen_routes
@@ -106,7 +100,7 @@ def create_app(
         return probes
 
     app = Litestar(
-        route_handlers=[*CONTROLLERS, *screen_routes(settings)],
+        route_handlers=[*CONTROLLERS, *docs_routes(), *screen_routes(settings)],
         dependencies={
             "kitchen": Provide(provide_kitchen, sync_to_thread=False),
             "event_stream": Provide(provide_stream, sync_to_thread=False),
@@ -119,30 +113,7 @@ def create_app(
         before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors_config(settings),
-        openapi_config=OpenAPIConfig(
-            title="Kangaroo Paw",
-            version=__version__,
-            description="HTTP API v1 of the Kangaroo Paw kitchen scheduling engine.",
-            path="/schema",
-            tags=TAGS,
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(
-                        type="http",
-                        scheme="bearer",
-                        description="An API token: kangaroo-paw token create --role ...",
-                    )
-                }
-            ),
-            security=[{"bearer": []}],
-            use_handler_docstrings=True,
-            render_plugins=[
-                SwaggerRenderPlugin(path=["/", "/swagger"]),
-                RedocRenderPlugin(),
-                ScalarRenderPlugin(),
-                JsonRenderPlugin(),
-            ],
-        ),
+        openapi_config=openapi_config(settings, TAGS),
         logging_config=None,  # the process configures logging (entrypoints.logs)
         debug=False,
     )

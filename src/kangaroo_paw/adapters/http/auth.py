@@ -1,7 +1,7 @@
-"""Who is asking, and may they: every route but the health probes, the API docs and the
-kitchen screens' pages (``/``, ``/screens/...``; their data comes from ``/api/v1``) needs a
-bearer token (``Authorization: Bearer <secret>``); the token's role decides what the route
-allows, from one table, ``ALLOWED``.
+"""Who is asking, and may they: every route but the health probes, the API docs (``/schema``,
+``/docs``) and the kitchen screens' pages (``/``, ``/screens/...``; their data comes from
+``/api/v1``) needs a bearer token (``Authorization: Bearer <secret>``); the token's role decides
+what the route allows, from one table, ``ALLOWED``.
 
 - ``manager``: everything.
 - ``integration``: read; confirm, quote, rush and cancel orders.
@@ -56,13 +56,16 @@ def allowed_roles(operation_id: str | None, methods: set[str]) -> frozenset[Role
     return frozenset({Role.MANAGER})
 
 
+PUBLIC_PREFIXES = ("/schema", "/docs", "/screens")  # the OpenAPI document, docs UI, screens
+
+
 def is_public(operation_id: str | None, path: str) -> bool:
     """The probes, the API docs, and the screens' pages and assets (they carry no data:
     the page asks for a token and sends it with every API call)."""
     return (
         operation_id in PUBLIC
-        or path in {"/", "/schema", "/screens"}
-        or path.startswith(("/schema/", "/screens/"))
+        or path == "/"
+        or any(path == prefix or path.startswith(f"{prefix}/") for prefix in PUBLIC_PREFIXES)
     )
 
 

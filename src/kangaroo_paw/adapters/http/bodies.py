@@ -3,26 +3,61 @@
 A body that breaks what these Structs declare (JSON syntax, types, enums, string lengths, the
 sanity bounds on floats) is a 400 ``invalid_request``; one that fits them but breaks a kitchen
 rule (unknown item, quantity out of range, recipe cycle, ...) is a 422 raised by the Kitchen.
+
+The published OpenAPI schema of each body is msgspec's JSON Schema of these Structs (see
+``openapi.py``), so it states exactly what the decoder enforces. The kitchen rules that need no
+state and no other field are stated there too, with ``Rule``: the schema says them, the Kitchen
+checks them (422 with its own code). What no JSON Schema can say (a counter that must exist, a
+dependency cycle, a shift's end after its start) is listed in docs/http.md.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
+from kangaroo_paw.domain.recipes import MAX_STEP_NO, MAX_STEPS
+from kangaroo_paw.domain.staff import MAX_PARALLEL
+from kangaroo_paw.domain.station import MAX_CAPACITY
+
+
+def Rule(**schema: Any) -> Meta:  # noqa: N802 - reads as a type annotation, like Meta
+    """A kitchen rule stated in the schema only: the Kitchen checks it and answers 422 with
+    its own code, so the decoder must not (that would turn it into a 400)."""
+    return Meta(extra_json_schema=schema)
+
+
+# A string with something other than whitespace in it (Python's str.strip() set, spelled
+# out so that ECMA-262 and Python regular expressions agree on it).
+NOT_BLANK = "[^\\t-\\r\\x1c- \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+# A new counter or machine: letters, digits, '-' and '_', with at least one letter or digit
+# (ASCII here; the Kitchen also accepts other Unicode letters and digits).
+STATION_NAME = "^[A-Za-z0-9_-]*[A-Za-z0-9][A-Za-z0-9_-]*$"
+
 Name = Annotated[str, Meta(min_length=1, max_length=64, description="a counter/machine name")]
+NewStationName = Annotated[Name, Rule(pattern=STATION_NAME)]
 Description = Annotated[str, Meta(max_length=200)]
 ShiftEnd = Annotated[
     str,
     Meta(max_length=40, description="daily 'HH:MM' (UTC) or an RFC 3339 datetime with offset"),
 ]
 # Sanity bounds, not kitchen rules: they keep timers and priorities finite.
-EstimateSecs = Annotated[float, Meta(le=86_400, description="> 0 and at most one day")]
+EstimateSecs = Annotated[
+    float, Meta(le=86_400, description="> 0 and at most one day"), Rule(exclusiveMinimum=0)
+]
 Priority = Annotated[float, Meta(ge=-1_000_000, le=1_000_000)]
-StepNo = Annotated[int, Meta(le=10_000, description=">= 1")]
+StepNo = Annotated[int, Meta(le=MAX_STEP_NO), Rule(minimum=1)]
+Capacity = Annotated[int, Rule(minimum=1, maximum=MAX_CAPACITY)]
+MaxParallel = Annotated[int, Rule(minimum=1, maximum=MAX_PARALLEL)]
+Efficiency = Annotated[float, Rule(minimum=0.1, maximum=10)]
+Skills = Annotated[list[Name], Meta(max_length=64), Rule(minItems=1)]
+# The upper bounds of a line's quantity and of an order's lines are settings
+# (KP_MAX_QTY_PER_LINE, KP_MAX_LINES_PER_ORDER); openapi.py adds them to the schema.
+Quantity = Annotated[int, Rule(minimum=1)]
+Items = Annotated[dict[str, Quantity], Rule(minProperties=1)]
 
 
 class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -32,8 +67,10 @@ class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ConfirmOrderRequest(Body):
     """Items by menu key with quantities; the external id makes the confirm idempotent."""
 
-    items: dict[str, int]
-    external_order_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
+    items: Items
+    external_order_id: (
+        Annotated[str, Meta(min_length=1, max_length=128), Rule(pattern=NOT_BLANK)] | None
+    ) = None
     priority: Literal["normal", "rush"] = "normal"
 
 
@@ -52,33 +89,33 @@ class StartTaskRequest(Body):
 class CounterCreate(Body):
     """A new counter: a station where steps run, with its capacity."""
 
-    name: Name
-    capacity: int
+    name: NewStationName
+    capacity: Capacity
 
 
 class CounterPatch(Body):
     """A counter's new capacity."""
 
-    capacity: int
+    capacity: Capacity
 
 
 class MachineCreate(Body):
     """A new machine on a counter, with its capacity and its kind (its pool: steps that name
     the kind run on any live machine of it at the counter); the kind defaults to the name."""
 
-    name: Name
+    name: NewStationName
     counter: Name
-    capacity: int
-    kind: Name | None = None
+    capacity: Capacity
+    kind: NewStationName | None = None
 
 
 class StaffCreate(Body):
     """A new cook: skills are counter names; a shift is daily HH:MM or explicit."""
 
-    name: Annotated[str, Meta(min_length=1, max_length=100)]
-    skills: Annotated[list[Name], Meta(max_length=64)]
-    max_parallel: int = 2
-    efficiency_multiplier: float = 1.0
+    name: Annotated[str, Meta(min_length=1, max_length=100), Rule(pattern=NOT_BLANK)]
+    skills: Skills
+    max_parallel: MaxParallel = 2
+    efficiency_multiplier: Efficiency = 1.0
     shift_start: ShiftEnd = "00:00"
     shift_end: ShiftEnd = "00:00"
 
@@ -86,9 +123,9 @@ class StaffCreate(Body):
 class StaffPatch(Body):
     """Only the fields given change."""
 
-    skills: Annotated[list[Name], Meta(max_length=64)] | None = None
-    max_parallel: int | None = None
-    efficiency_multiplier: float | None = None
+    skills: Skills | None = None
+    max_parallel: MaxParallel | None = None
+    efficiency_multiplier: Efficiency | None = None
     shift_start: ShiftEnd | None = None
     shift_end: ShiftEnd | None = None
 
@@ -97,7 +134,7 @@ class RecipeStepIn(Body):
     """One step of a recipe."""
 
     step_no: StepNo
-    description: Description
+    description: Annotated[Description, Rule(pattern=NOT_BLANK)]
     counter: Name
     estimate_secs: EstimateSecs
     machine: Name | None = None
@@ -125,5 +162,7 @@ class DependencyIn(Body):
 class RecipePut(Body):
     """Without dependencies, assembly fan-in and single-capacity machine chains are inferred."""
 
-    steps: Annotated[list[RecipeStepIn], Meta(max_length=1000)]
-    dependencies: Annotated[list[DependencyIn], Meta(max_length=10_000)] = []
+    steps: Annotated[list[RecipeStepIn], Meta(max_length=MAX_STEPS), Rule(minItems=1)]
+    dependencies: Annotated[
+        list[DependencyIn], Meta(max_length=10_000), Rule(uniqueItems=True)
+    ] = []

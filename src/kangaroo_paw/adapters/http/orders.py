@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody
 
 from kangaroo_paw.adapters.http import present
 from kangaroo_paw.adapters.http.bodies import ConfirmOrderRequest, RushOrderRequest
 from kangaroo_paw.adapters.http.errors import InvalidRequest, responses
-from kangaroo_paw.adapters.http.params import KitchenDep, Limit, OrderIdPath, OrderStatus, parse_id
+from kangaroo_paw.adapters.http.params import (
+    Cursor,
+    KitchenDep,
+    Limit,
+    OrderIdPath,
+    OrderStatus,
+    parse_id,
+)
 from kangaroo_paw.adapters.http.schemas import Order, OrderPage, Quote
 from kangaroo_paw.domain.errors import InvalidOrder
 
@@ -66,9 +71,7 @@ class OrderController(Controller):
         kitchen: KitchenDep,
         status: FromQuery[OrderStatus | None] = None,
         limit: Limit = 50,
-        cursor: Annotated[
-            str | None, QueryParameter(max_length=200, description="next_cursor of the last page")
-        ] = None,
+        cursor: Cursor = None,
     ) -> OrderPage:
         """List orders newest first, optionally by status, a page at a time."""
         try:

@@ -39,12 +39,16 @@ def current() -> str | None:
 
 @contextmanager
 def bound(request_id: str) -> Iterator[None]:
-    """``request_id`` is current inside the block (the handling of one request)."""
+    """``request_id`` is current inside the block (the handling of one request).
+
+    When the block raises, the id stays bound: the server logs the escaped exception
+    (uvicorn's ``Exception in ASGI application``) after the app has returned, in the same
+    task, and that line belongs to the request too. The server runs each request in a task of
+    its own, with a copy of the context, so the id ends with that task.
+    """
     token = _current.set(request_id)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+    yield
+    _current.reset(token)
 
 
 class RequestIdFilter(logging.Filter):
