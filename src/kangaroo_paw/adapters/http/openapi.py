@@ -169,7 +169,7 @@ def request_schemas(settings: Settings) -> dict[str, Any]:
         sorted(_subclasses(bodies.Body), key=lambda struct: struct.__name__),
         ref_template=REF_TEMPLATE,
     )
-    items = components["ConfirmOrderRequest"]["properties"]["items"]
+    items = components[bodies.ConfirmOrderRequest.__name__]["properties"]["items"]
     items["maxProperties"] = settings.max_lines_per_order
     items["additionalProperties"]["maximum"] = settings.max_qty_per_line
     return components
