@@ -32,7 +32,7 @@ class Task(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.task.created.v1"
         WIRE: ClassVar[str] = "TASK_CREATED"
-        class_version = 2
+        class_version = 3
         order_id: UUID
         item_key: str
         unit: int
@@ -48,6 +48,8 @@ class Task(Aggregate):
         created_at: datetime
         tail_secs: float
         rush_credit_secs: float
+        modifiers: list[str]
+        allergens: list[str]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -56,6 +58,13 @@ class Task(Aggregate):
             gets the default rush credit."""
             state["tail_secs"] = state["estimate_secs"]
             state["rush_credit_secs"] = DEFAULT_RUSH_CREDIT_SECS if state["boost"] > 0 else 0.0
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Tasks confirmed before ticket content: their line had no modifiers or
+            allergens."""
+            state["modifiers"] = []
+            state["allergens"] = []
 
     class BecameReady(Aggregate.Event):
         order_id: UUID
@@ -137,7 +146,10 @@ class Task(Aggregate):
         created_at: datetime,
         tail_secs: float,
         rush_credit_secs: float,
+        modifiers: list[str],
+        allergens: list[str],
     ) -> None:
+        """``modifiers`` and ``allergens`` are its order line's, for the cook's screen."""
         self.order_id = order_id
         self.item_key = item_key
         self.unit = unit
@@ -155,6 +167,8 @@ class Task(Aggregate):
         self.created_at = created_at  # the order's confirm time: every task is made then
         self.tail_secs = tail_secs
         self.rush_credit_secs = rush_credit_secs
+        self.modifiers = list(modifiers)
+        self.allergens = list(allergens)
         self.status = TaskStatus.UNASSIGNED
         self.ready_at: datetime | None = None
         self.assigned_staff_id: UUID | None = None
