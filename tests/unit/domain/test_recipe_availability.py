@@ -35,10 +35,12 @@ def test_revision_and_retirement_leave_availability_alone() -> None:
     recipe = make_recipe()
     recipe.mark_available(False, at(1))
     recipe.revise([STEP], [])
-    assert not recipe.available and recipe.revision == 2
+    assert not recipe.available
+    assert recipe.revision == 2
     recipe.retire()
     recipe.mark_available(True, at(2))
-    assert recipe.available and recipe.retired
+    assert recipe.available
+    assert recipe.retired
     assert replayed(recipe) == dict(vars(recipe))
 
 

@@ -129,7 +129,8 @@ def test_old_order_and_task_events_and_snapshots_get_an_empty_ticket() -> None:
     }
     snapshot: dict[str, Any] = {}
     Order.upcast_v2_v3(snapshot)
-    assert snapshot["channel"] == "dine_in" and snapshot["allergens"] == {}
+    assert snapshot["channel"] == "dine_in"
+    assert snapshot["allergens"] == {}
     task_state: dict[str, Any] = {"unit": 1}
     Task.Created.upcast_v2_v3(task_state)
     assert task_state == {"unit": 1, "modifiers": [], "allergens": []}
