@@ -51,7 +51,7 @@ class Ticket:
         meaning the same ticket compare equal (an idempotent confirm relies on it). Raises
         ``InvalidTicket`` for a blank or over-long text, too many entries per line, a line
         for an item not in the order, or an unknown channel."""
-        if self.channel not in CHANNELS:
+        if not isinstance(self.channel, str) or self.channel not in CHANNELS:
             choices = ", ".join(repr(str(c)) for c in Channel)
             raise InvalidTicket(
                 f"channel must be one of {choices}, not {self.channel!r}", field="channel"

@@ -62,6 +62,7 @@ def test_texts_are_trimmed_lines_sorted_and_empty_lines_dropped() -> None:
         (Ticket(note="n" * 281), "note must be at most 280"),
         (Ticket(note=""), "note must not be blank"),
         (Ticket(channel="drive_thru"), "channel must be one of"),
+        (Ticket(channel=["dine_in"]), "channel must be one of"),  # type: ignore[arg-type]
         (Ticket(modifiers={"wrap": [""]}), "modifiers of 'wrap' must not be blank"),
         (Ticket(modifiers={"wrap": ["m" * 65]}), "modifiers of 'wrap' must be at most 64"),
         (Ticket(modifiers={"wrap": ["m"] * 11}), "at most 10 entries"),
