@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
     from kangaroo_paw.domain.errors import *  # noqa: F403 - every error is public
     from kangaroo_paw.domain.recipes import RecipeStep
+    from kangaroo_paw.domain.ticket import Channel, Ticket
     from kangaroo_paw.settings import Settings, SettingsError
 
 # Where the names of ``__all__`` live, searched in this order on first use.
@@ -38,13 +39,18 @@ _HOMES = (
     "kangaroo_paw.application.views",
     "kangaroo_paw.domain.errors",
     "kangaroo_paw.domain.recipes",
+    "kangaroo_paw.domain.ticket",
     "kangaroo_paw.settings",
 )
 
 __all__ = [
+    "AllDayCounter",
+    "AllDayItem",
+    "AllDayStep",
     "AllocationResult",
     "AssignmentView",
     "CapacityExceeded",
+    "Channel",
     "Conflict",
     "DataDirLocked",
     "EmbeddedKitchen",
@@ -52,7 +58,9 @@ __all__ = [
     "InvalidOrder",
     "InvalidQuantity",
     "InvalidResource",
+    "InvalidTicket",
     "InvalidTransition",
+    "ItemUnavailable",
     "Kitchen",
     "KitchenError",
     "NoEligibleStaff",
@@ -69,6 +77,7 @@ __all__ = [
     "StationDown",
     "StationView",
     "TaskView",
+    "Ticket",
     "UnknownItem",
     "__version__",
     "open_kitchen",

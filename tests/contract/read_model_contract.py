@@ -155,6 +155,32 @@ class ReadModelContract:
         read_model.save([order], [ready, waiting, assigned], 1)
         assert read_model.list_tasks("UNASSIGNED", None, None, 10) == [ready, waiting]
 
+    def test_open_tasks_are_every_unfinished_one_without_a_limit(
+        self, read_model: ReadModel
+    ) -> None:
+        first, second = order_row(1), order_row(2)
+        cook = uuid.uuid4()
+        waiting = task_row(second, 2, "WAITING", "adhoc")
+        ready = task_row(second, 1, "READY", "griller")
+        assigned = task_row(first, 1, "ASSIGNED", "griller", cook)
+        started = task_row(first, 2, "STARTED", "fryer", cook)
+        done = task_row(first, 3, "COMPLETED", "griller", cook)
+        cancelled = task_row(second, 3, "CANCELLED", "griller")
+        many = [task_row(order_row(10 + n), 1, "READY", "beverage") for n in range(250)]
+        read_model.save(
+            [first, second], [waiting, ready, assigned, started, done, cancelled, *many], 1
+        )
+        assert read_model.open_tasks(None)[:4] == [assigned, started, ready, waiting]
+        assert len(read_model.open_tasks(None)) == 254
+        assert read_model.open_tasks("griller") == [assigned, ready]
+        assert read_model.open_tasks("fryer") == [started]
+        assert read_model.open_tasks("nowhere") == []
+        finished = TaskRow(
+            started.task_id, started.order_id, "COMPLETED", "fryer", cook, started.created_at, 2
+        )
+        read_model.save([], [finished], 2)
+        assert read_model.open_tasks("fryer") == []
+
     def test_saving_a_task_again_updates_it(self, read_model: ReadModel) -> None:
         order = order_row(1)
         task = task_row(order, 1, "READY")

@@ -39,6 +39,9 @@ API_MD_ROUTES = {
     ("get", "/api/v1/recipes/{item_key}"),
     ("put", "/api/v1/recipes/{item_key}"),
     ("delete", "/api/v1/recipes/{item_key}"),
+    ("post", "/api/v1/recipes/{item_key}/unavailable"),
+    ("post", "/api/v1/recipes/{item_key}/available"),
+    ("get", "/api/v1/all-day"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/stream"),
     ("get", "/health"),
@@ -100,7 +103,12 @@ def test_bodies_and_responses_have_schemas(spec: dict[str, Any]) -> None:
     assert set(operations[("put", "/api/v1/recipes/{item_key}")]["responses"]) >= {"200", "201"}
     request = spec["components"]["schemas"]["ConfirmOrderRequest"]
     assert request["required"] == ["items"]
-    assert set(request["properties"]) >= {"items", "external_order_id", "priority"}
+    assert set(request["properties"]) >= {
+        "items", "external_order_id", "priority",
+        "table", "guest", "channel", "note", "modifiers", "allergens",
+    }  # fmt: skip
+    assert request["properties"]["table"]["maxLength"] == 32
+    assert request["properties"]["channel"]["enum"] == ["dine_in", "takeaway", "delivery"]
 
 
 # -- exactly as enforced ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kangaroo_paw.application.access import AccessCommands
+from kangaroo_paw.application.all_day import AllDayQueries
 from kangaroo_paw.application.orders import OrderCommands
 from kangaroo_paw.application.recipes import RecipeCommands
 from kangaroo_paw.application.staff import StaffCommands
@@ -11,8 +12,15 @@ from kangaroo_paw.application.tasks import TaskCommands
 
 
 class Kitchen(
-    OrderCommands, TaskCommands, StationCommands, StaffCommands, RecipeCommands, AccessCommands
+    OrderCommands,
+    TaskCommands,
+    StationCommands,
+    StaffCommands,
+    RecipeCommands,
+    AccessCommands,
+    AllDayQueries,
 ):
     """One event-sourced application; adapters drive it, it never calls them back except
     through its ports (clock, ready queue, read model). Its commands come by subject, as the
-    HTTP resources do: orders, tasks, stations, staff, recipes; and who may call it (tokens)."""
+    HTTP resources do: orders, tasks, stations, staff, recipes, all-day counts; and who may call
+    it (tokens)."""

@@ -16,6 +16,7 @@ from kangaroo_paw.domain.errors import (
     Conflict,
     InvalidOrder,
     InvalidQuantity,
+    ItemUnavailable,
     UnknownItem,
 )
 from kangaroo_paw.domain.order import Order, Priority
@@ -23,6 +24,7 @@ from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.recipes import build_dependencies, tail_secs
 from kangaroo_paw.domain.station import MACHINE
 from kangaroo_paw.domain.task import Task
+from kangaroo_paw.domain.ticket import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +41,31 @@ class OrderCommands(PromiseQueries):
         items: Mapping[str, int],
         external_order_id: str | None = None,
         priority: str = Priority.NORMAL,
+        *,
+        ticket: Ticket | None = None,
     ) -> tuple[OrderView, bool]:
         """Explode an order into tasks in one atomic save; returns (order, created).
 
         The order id derives from ``external_order_id``, so an identical retry returns the
-        recorded order (created=False) and a different payload under that id is a Conflict.
+        recorded order (created=False) and a different payload (items, priority or ticket)
+        under that id is a Conflict. ``ticket`` (table, guest, channel, note, per-line
+        modifiers and allergens) is checked and trimmed (``InvalidTicket``); each task carries
+        its line's modifiers and allergens.
         """
         lines = self._check_order(items, priority)
+        checked = (ticket or Ticket()).checked(lines)
         # Drawn once: a retry after a version conflict must record the same order.
         external = _external_id(external_order_id)
-        return self._record_order(lines, external, str(priority))
+        return self._record_order(lines, external, str(priority), checked)
 
     @retried
     def _record_order(
-        self, lines: dict[str, int], external: str, priority: str
+        self, lines: dict[str, int], external: str, priority: str, ticket: Ticket
     ) -> tuple[OrderView, bool]:
         order_id = ids.order_id(external)
         if self.exists(order_id):
             existing = self.order(order_id)
-            if not existing.same_request(lines, priority):
+            if not existing.same_request(lines, priority, ticket):
                 raise Conflict(
                     f"external_order_id {external!r} was already used for another order",
                     external_order_id=external,
@@ -65,7 +73,7 @@ class OrderCommands(PromiseQueries):
                 )
             return self.get_order(order_id), False
         now = self.clock.now()
-        tasks = self._explode_tasks(order_id, lines, priority, now)
+        tasks = self._explode_tasks(order_id, lines, priority, now, ticket)
         promised = self._promise(tasks, now)
         order = Order(
             id=order_id,
@@ -76,6 +84,7 @@ class OrderCommands(PromiseQueries):
             confirmed_at=now,
             rush_credit_secs=self._rush_credit(priority),
             promised_ready_at=promised,
+            **ticket.fields(),
         )
         self.save(order, *tasks)
         return OrderView.of(order, tasks, now), True
@@ -106,11 +115,14 @@ class OrderCommands(PromiseQueries):
         items: Mapping[str, int],
         priority: str = Priority.NORMAL,
         external_order_id: str | None = None,
+        *,
+        ticket: Ticket | None = None,
     ) -> tuple[datetime, float]:
         """When an order of ``items`` would be ready if confirmed now: (promised_ready_at,
         promised_secs). Validates like confirm and writes nothing; with the same body and the
         same state, a confirm right after records the same promise."""
         lines = self._check_order(items, priority)
+        (ticket or Ticket()).checked(lines)
         external = _external_id(external_order_id)
         now = self.clock.now()
         tasks = self._explode_tasks(ids.order_id(external), lines, str(priority), now)
@@ -134,9 +146,16 @@ class OrderCommands(PromiseQueries):
         return self.policy.rush_credit_secs if priority == Priority.RUSH else 0.0
 
     def _explode_tasks(
-        self, order_id: UUID, lines: dict[str, int], priority: str, now: datetime
+        self,
+        order_id: UUID,
+        lines: dict[str, int],
+        priority: str,
+        now: datetime,
+        ticket: Ticket | None = None,
     ) -> list[Task]:
-        """The unsaved tasks of an order of ``lines`` confirmed at ``now``."""
+        """The unsaved tasks of an order of ``lines`` confirmed at ``now``; ``ticket`` (checked)
+        gives each task its line's modifiers and allergens."""
+        ticket = ticket or Ticket()
         recipes = self._live_recipes(lines)
         stations = self.stations()
         capacities = {n: s.capacity for n, s in stations.items() if s.kind == MACHINE}
@@ -154,10 +173,11 @@ class OrderCommands(PromiseQueries):
             steps = recipe.steps
             deps = build_dependencies(steps, recipe.dependencies, capacities)
             tails = tail_secs(steps, deps)
+            notes = ticket.line(key)
             for unit in range(1, qty + 1):
                 tasks.extend(
                     self._unit_tasks(
-                        order_id, line, unit, recipe, deps, tails, (boost, credit), now
+                        order_id, line, unit, recipe, deps, tails, (boost, credit), now, notes
                     )
                 )
         return tasks
@@ -172,7 +192,10 @@ class OrderCommands(PromiseQueries):
         tails: dict[int, float],
         rush: tuple[float, float],
         now: datetime,
+        notes: tuple[list[str], list[str]],
     ) -> list[Task]:
+        """One unit's tasks; ``notes`` are its line's (modifiers, allergens)."""
+
         def tid(step_no: int) -> UUID:
             return ids.task_id(order_id, line, unit, step_no)
 
@@ -200,6 +223,8 @@ class OrderCommands(PromiseQueries):
                 tail_secs=tails[step.step_no],
                 rush_credit_secs=rush[1],
                 machine_kind=step.machine_kind,
+                modifiers=list(notes[0]),
+                allergens=list(notes[1]),
             )
             if not task.depends_on:
                 task.mark_ready(now)
@@ -207,19 +232,27 @@ class OrderCommands(PromiseQueries):
         return tasks
 
     def _live_recipes(self, lines: Mapping[str, int]) -> dict[str, Recipe]:
+        """The recipes of ``lines``: every item must have a live recipe (``UnknownItem``) and
+        be available, not 86'd (``ItemUnavailable``); each error names all such items."""
         members = self.directory(RECIPES).members
         found: dict[str, Recipe] = {}
         unknown: list[str] = []
+        unavailable: list[str] = []
         for key in lines:
             recipe_id = members.get(key)
             recipe = self.load(Recipe, recipe_id) if recipe_id is not None else None
             if recipe is None or recipe.retired:
                 unknown.append(key)
+            elif not recipe.available:
+                unavailable.append(key)
             else:
                 found[key] = recipe
         if unknown:
             listed = ", ".join(repr(k) for k in unknown)
             raise UnknownItem(f"no recipe for item {listed}", items=unknown)
+        if unavailable:
+            listed = ", ".join(repr(k) for k in unavailable)
+            raise ItemUnavailable(f"item {listed} is 86'd (unavailable)", items=unavailable)
         return found
 
     @retried

@@ -1,4 +1,4 @@
-"""Recipes: define or revise, retire, read."""
+"""Recipes: define or revise, retire, 86 and bring back, read."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from kangaroo_paw.domain.station import COUNTER, MACHINE, Station
 
 
 class RecipeCommands(KitchenCore):
-    """Define, revise and retire menu items as steps and dependencies; read them back."""
+    """Define, revise and retire menu items as steps and dependencies; 86 them and bring them
+    back; read them back."""
 
     @retried
     def define_recipe(
@@ -59,6 +60,17 @@ class RecipeCommands(KitchenCore):
         recipe = self._recipe(item_key)
         recipe.retire()
         self.save(recipe)
+        return self._recipe_view(recipe, self.stations())
+
+    @retried
+    def set_available(self, item_key: str, available: bool) -> RecipeView:
+        """86 an item (``available=False``: new confirms and quotes of it get
+        ``ItemUnavailable``) or bring it back. Apart from retirement and revision, which leave
+        it as it is; confirmed orders are unaffected. Idempotent: nothing is recorded when the
+        item already is so."""
+        recipe = self._recipe(item_key)
+        if recipe.mark_available(available, self.clock.now()):
+            self.save(recipe)
         return self._recipe_view(recipe, self.stations())
 
     def get_recipe(self, item_key: str) -> RecipeView:

@@ -49,6 +49,8 @@ class TaskFields(msgspec.Struct, frozen=True, kw_only=True):
     requeue_count: int
     machine_kind: str | None  # a pool step: any machine of this kind at the counter
     interrupted_at: datetime | None  # its machine went down while it ran (it ran on)
+    modifiers: list[str]  # its order line's, e.g. "no onion"
+    allergens: list[str]  # its order line's allergen flags
 
 
 class TaskView(TaskFields, frozen=True, kw_only=True):
@@ -89,6 +91,8 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
             requeue_count=task.requeue_count,
             machine_kind=task.machine_kind,
             interrupted_at=task.interrupted_at,
+            modifiers=list(task.modifiers),
+            allergens=list(task.allergens),
             assignment_no=task.assignment_no,
         )
 
@@ -106,6 +110,12 @@ class OrderFields(msgspec.Struct, frozen=True, kw_only=True):
     cancelled_at: datetime | None
     rush_credit_secs: float
     promised_ready_at: datetime | None
+    table: str | None
+    guest: str | None
+    channel: str  # dine_in | takeaway | delivery
+    note: str | None
+    modifiers: dict[str, list[str]]  # by item key; items without any are absent
+    allergens: dict[str, list[str]]
 
 
 class OrderView(OrderFields, frozen=True, kw_only=True):
@@ -139,6 +149,12 @@ class OrderView(OrderFields, frozen=True, kw_only=True):
             cancelled_at=order.cancelled_at,
             rush_credit_secs=order.rush_credit_secs,
             promised_ready_at=order.promised_ready_at,
+            table=order.table,
+            guest=order.guest,
+            channel=order.channel,
+            note=order.note,
+            modifiers={k: list(v) for k, v in order.modifiers.items()},
+            allergens={k: list(v) for k, v in order.allergens.items()},
             late=order.is_late(now),
             tasks=[TaskView.of(t) for t in tasks],
         )
@@ -202,6 +218,7 @@ class RecipeView(msgspec.Struct, frozen=True):
     item_key: str
     revision: int
     retired: bool
+    available: bool  # False while the item is 86'd
     steps: list[dict[str, object]]
     dependencies: list[tuple[int, int]]
     explicit_dependencies: bool
@@ -213,11 +230,42 @@ class RecipeView(msgspec.Struct, frozen=True):
             item_key=recipe.item_key,
             revision=recipe.revision,
             retired=recipe.retired,
+            available=recipe.available,
             steps=[s.to_dict() for s in recipe.steps],
             dependencies=recipe.dependencies,
             explicit_dependencies=bool(recipe.dependencies),
             effective_dependencies=effective,
         )
+
+
+class AllDayItem(msgspec.Struct, frozen=True, kw_only=True):
+    """Units of one item with a step at a counter: waiting (none of those steps started yet)
+    or in progress (one is started)."""
+
+    item_key: str
+    waiting: int
+    in_progress: int
+
+
+class AllDayStep(msgspec.Struct, frozen=True, kw_only=True):
+    """Tasks of one recipe step at a counter, not started yet or started."""
+
+    item_key: str
+    step_no: int
+    description: str
+    waiting: int
+    in_progress: int
+
+
+class AllDayCounter(msgspec.Struct, frozen=True, kw_only=True):
+    """A counter's all-day: its open tasks (waiting = unassigned or assigned, in progress =
+    started), by item and by step."""
+
+    counter: str
+    waiting: int
+    in_progress: int
+    items: list[AllDayItem]
+    steps: list[AllDayStep]
 
 
 class AssignmentView(msgspec.Struct, frozen=True):

@@ -92,3 +92,17 @@ class Unauthorized(KitchenError):
     """The request carries no valid token (missing, unknown, revoked or expired)."""
 
     code = "unauthorized"
+
+
+class InvalidTicket(InvalidOrder):
+    """A ticket's table, guest, channel, note, modifiers or allergens break a rule (blank,
+    too long, too many, or a line for an item the order does not have). The request is
+    malformed, so the HTTP API answers 400, not 422 like other order rules."""
+
+    code = "invalid_ticket"
+
+
+class ItemUnavailable(KitchenError):
+    """An order names a menu item that is 86'd (marked unavailable) right now."""
+
+    code = "item_unavailable"

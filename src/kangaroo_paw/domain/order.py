@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from kangaroo_paw.domain.errors import InvalidTransition
 from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS
+from kangaroo_paw.domain.ticket import Channel, Ticket
 
 
 class OrderStatus(StrEnum):
@@ -31,7 +32,7 @@ class Order(Aggregate):
     always sees the others (optimistic concurrency retries a racing completion)."""
 
     TOPIC = "kangaroo_paw.order.v1"
-    class_version = 2  # snapshots: rush credit and promise added
+    class_version = 3  # snapshots: rush credit and promise (v2), ticket content (v3)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -41,10 +42,15 @@ class Order(Aggregate):
         state["promised_ready_at"] = None
         state.setdefault("confirmed_priority", state["priority"])
 
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Orders snapshotted before ticket content have an empty ticket."""
+        _empty_ticket(state)
+
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.order.confirmed.v1"
         WIRE: ClassVar[str] = "ORDER_CONFIRMED"
-        class_version = 2
+        class_version = 3
         external_order_id: str
         items: dict[str, int]
         priority: str
@@ -52,6 +58,12 @@ class Order(Aggregate):
         confirmed_at: datetime
         rush_credit_secs: float
         promised_ready_at: datetime | None
+        table: str | None
+        guest: str | None
+        channel: str
+        note: str | None
+        modifiers: dict[str, list[str]]
+        allergens: dict[str, list[str]]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -60,6 +72,11 @@ class Order(Aggregate):
                 DEFAULT_RUSH_CREDIT_SECS if state["priority"] == Priority.RUSH else 0.0
             )
             state["promised_ready_at"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Orders confirmed before v3 had no ticket content: a dine-in ticket, no more."""
+            _empty_ticket(state)
 
     class Reprioritised(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.reprioritised.v1"
@@ -101,7 +118,14 @@ class Order(Aggregate):
         confirmed_at: datetime,
         rush_credit_secs: float,
         promised_ready_at: datetime | None,
+        table: str | None,
+        guest: str | None,
+        channel: str,
+        note: str | None,
+        modifiers: dict[str, list[str]],
+        allergens: dict[str, list[str]],
     ) -> None:
+        """The ticket fields are ``Ticket.fields()`` of a checked ticket."""
         self.external_order_id = external_order_id
         self.items = dict(items)
         self.priority = priority
@@ -114,10 +138,28 @@ class Order(Aggregate):
         self.completed_task_ids: list[UUID] = []
         self.completed_at: datetime | None = None
         self.cancelled_at: datetime | None = None
+        self.table = table
+        self.guest = guest
+        self.channel = channel
+        self.note = note
+        self.modifiers = {k: list(v) for k, v in modifiers.items()}
+        self.allergens = {k: list(v) for k, v in allergens.items()}
 
-    def same_request(self, items: dict[str, int], priority: str) -> bool:
-        """Whether a repeated confirm carries exactly this order's payload."""
-        return self.items == items and self.confirmed_priority == priority
+    @property
+    def ticket(self) -> Ticket:
+        return Ticket(
+            table=self.table,
+            guest=self.guest,
+            channel=self.channel,
+            note=self.note,
+            modifiers={k: list(v) for k, v in self.modifiers.items()},
+            allergens={k: list(v) for k, v in self.allergens.items()},
+        )
+
+    def same_request(self, items: dict[str, int], priority: str, ticket: Ticket) -> bool:
+        """Whether a repeated confirm carries exactly this order's payload (``ticket``
+        checked, as the order recorded it)."""
+        return self.items == items and self.confirmed_priority == priority and self.ticket == ticket
 
     @property
     def is_final(self) -> bool:
@@ -207,3 +249,9 @@ class Order(Aggregate):
     def _cancelled(self, old_status: str, cancelled_at: datetime, reason: str) -> None:
         self.status = OrderStatus.CANCELLED
         self.cancelled_at = cancelled_at
+
+
+def _empty_ticket(state: dict[str, Any]) -> None:
+    state.update(
+        table=None, guest=None, channel=str(Channel.DINE_IN), note=None, modifiers={}, allergens={}
+    )

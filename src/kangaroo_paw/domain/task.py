@@ -49,6 +49,8 @@ class Task(Aggregate):
         tail_secs: float
         rush_credit_secs: float
         machine_kind: str | None
+        modifiers: list[str]
+        allergens: list[str]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -60,8 +62,11 @@ class Task(Aggregate):
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
-            """Tasks confirmed before machine pools name their machine (or none)."""
+            """Tasks confirmed before machine pools and ticket content: they name their machine
+            (or none), and their line had no modifiers or allergens."""
             state["machine_kind"] = None
+            state["modifiers"] = []
+            state["allergens"] = []
 
     class BecameReady(Aggregate.Event):
         order_id: UUID
@@ -165,7 +170,10 @@ class Task(Aggregate):
         tail_secs: float,
         rush_credit_secs: float,
         machine_kind: str | None,
+        modifiers: list[str],
+        allergens: list[str],
     ) -> None:
+        """``modifiers`` and ``allergens`` are its order line's, for the cook's screen."""
         self.order_id = order_id
         self.item_key = item_key
         self.unit = unit
@@ -184,6 +192,8 @@ class Task(Aggregate):
         self.created_at = created_at  # the order's confirm time: every task is made then
         self.tail_secs = tail_secs
         self.rush_credit_secs = rush_credit_secs
+        self.modifiers = list(modifiers)
+        self.allergens = list(allergens)
         self.status = TaskStatus.UNASSIGNED
         self.ready_at: datetime | None = None
         self.assigned_staff_id: UUID | None = None

@@ -17,6 +17,9 @@ class OrderRow:
     created_at: datetime
 
 
+OPEN_TASK_STATUSES = ("WAITING", "READY", "ASSIGNED", "STARTED")
+
+
 @dataclass(frozen=True, slots=True)
 class TaskRow:
     task_id: UUID
@@ -48,5 +51,11 @@ class ReadModel(Protocol):
         staff_id: UUID | None,
         limit: int,
     ) -> list[TaskRow]: ...
+
+    def open_tasks(self, counter: str | None) -> list[TaskRow]:
+        """Every task not yet completed or cancelled (WAITING, READY, ASSIGNED, STARTED),
+        optionally at one counter, in ``list_tasks`` order and without a limit: the open work
+        of a kitchen is what its screens count (all-day)."""
+        ...
 
     def clear(self) -> None: ...

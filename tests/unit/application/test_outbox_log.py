@@ -13,6 +13,7 @@ from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.adapters.kafka.publisher import encode_envelope
 from kangaroo_paw.adapters.postgres.outbox_log import OutboxLog
 from kangaroo_paw.composition import EmbeddedKitchen, build_embedded
+from kangaroo_paw.domain.ticket import Ticket
 from kangaroo_paw.settings import Settings
 
 
@@ -31,6 +32,17 @@ def lifecycle(embedded: EmbeddedKitchen, clock: ManualClock) -> None:
     _ = [
         kitchen.confirm_order({"burger_combo": 2, "cold_coffee": 1}, "fast-1")[0],
         kitchen.confirm_order({"wrap": 1, "dip_cup": 3}, "fast-2", "rush")[0],
+        kitchen.confirm_order(
+            {"burger_combo": 1},
+            "fast-ticket",
+            ticket=Ticket(
+                table="12",
+                channel="takeaway",
+                note="birthday",
+                modifiers={"burger_combo": ["no onion"]},
+                allergens={"burger_combo": ["sesame"]},
+            ),
+        )[0],
     ]
     for _ in range(6):
         embedded.runtime.drain()
@@ -56,6 +68,8 @@ def lifecycle(embedded: EmbeddedKitchen, clock: ManualClock) -> None:
     kitchen.set_break(staff.staff_id, False)
     kitchen.update_staff(staff.staff_id, max_parallel=3)
     kitchen.hire_staff("Mia", ["fryer"], 1, 1.2, "06:00", "14:00")
+    kitchen.set_available("wrap", False)
+    kitchen.set_available("wrap", True)
     kitchen.retire_recipe("dip_cup")
     embedded.runtime.drain()
 
@@ -75,7 +89,7 @@ def test_fast_envelopes_equal_to_envelope_for_every_event(embedded: EmbeddedKitc
         "ORDER_CONFIRMED", "ORDER_STATUS_CHANGED", "ORDER_CANCELLED", "TASK_CREATED",
         "TASK_READY", "TASK_ASSIGNED", "TASK_STARTED", "TASK_COMPLETED", "TASK_REQUEUED",
         "TASK_CANCELLED", "STATION_DOWN", "STATION_UP", "STAFF_BREAK_STARTED",
-        "STAFF_BREAK_ENDED", "RECIPE_RETIRED",
+        "STAFF_BREAK_ENDED", "RECIPE_RETIRED", "RECIPE_86ED", "RECIPE_AVAILABLE",
     ):  # fmt: skip
         assert wire in kinds
     # Paging agrees too, and nothing went through the slow path.

@@ -13,6 +13,7 @@ from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import COUNTER, MACHINE, Station
 from kangaroo_paw.domain.task import Task
+from kangaroo_paw.domain.ticket import Ticket
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -36,6 +37,8 @@ def make_task(
     tail_secs: float | None = None,
     rush_credit_secs: float = 0.0,
     created_at: datetime | None = None,
+    modifiers: list[str] | None = None,
+    allergens: list[str] | None = None,
 ) -> Task:
     """A task; a root task is marked ready at T0 unless ``ready`` is False."""
     task = Task(
@@ -56,13 +59,15 @@ def make_task(
         tail_secs=estimate_secs if tail_secs is None else tail_secs,
         rush_credit_secs=rush_credit_secs,
         machine_kind=machine_kind,
+        modifiers=list(modifiers or []),
+        allergens=list(allergens or []),
     )
     if ready and not task.depends_on:
         task.mark_ready(T0)
     return task
 
 
-def make_order(task_ids: list[UUID]) -> Order:
+def make_order(task_ids: list[UUID], ticket: Ticket | None = None) -> Order:
     return Order(
         id=uuid.uuid4(),
         external_order_id="ext-1",
@@ -72,6 +77,7 @@ def make_order(task_ids: list[UUID]) -> Order:
         confirmed_at=T0,
         rush_credit_secs=0.0,
         promised_ready_at=None,
+        **(ticket or Ticket()).fields(),
     )
 
 

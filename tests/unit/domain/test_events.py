@@ -88,6 +88,8 @@ def one_of_each() -> list[Any]:
     step = RecipeStep(1, "fry fries", "fryer", None, 90.0, 18.0)
     recipe = Recipe(id=uuid.uuid4(), item_key="fries", steps=[step.to_dict()], dependencies=[])
     recipe.revise([step], [])
+    recipe.mark_available(False, at(7))
+    recipe.mark_available(True, at(8))
     recipe.retire()
 
     directory = Directory(id=uuid.uuid4(), kind="recipes")
@@ -111,7 +113,7 @@ def one_of_each() -> list[Any]:
 def test_every_event_class_has_a_wire_name_of_its_own() -> None:
     classes = event_classes()
     wires = [cls.WIRE for cls in classes]  # type: ignore[attr-defined]
-    assert len(classes) == 36  # + TASK_REROUTED, TASK_INTERRUPTED (machine pools)
+    assert len(classes) == 38  # + TASK_REROUTED, TASK_INTERRUPTED, RECIPE_86ED, RECIPE_AVAILABLE
     assert all(isinstance(wire, str) and wire.isupper() for wire in wires)
     assert len(set(wires)) == len(wires)
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from kangaroo_paw.domain import ids
 from kangaroo_paw.domain.errors import InvalidTransition
 from kangaroo_paw.domain.order import Order, OrderStatus
+from kangaroo_paw.domain.ticket import Ticket
 
 
 def statuses(order: Order) -> list[str]:
@@ -115,10 +116,17 @@ def test_a_cancelled_order_takes_no_completion() -> None:
 
 
 def test_same_request_compares_the_payload() -> None:
-    order = make_order([uuid.uuid4()])
-    assert order.same_request({"burger_combo": 1}, "normal")
-    assert not order.same_request({"burger_combo": 2}, "normal")
-    assert not order.same_request({"burger_combo": 1}, "rush")
+    ticket = Ticket(table="7", modifiers={"burger_combo": ["no onion"]})
+    order = make_order([uuid.uuid4()], ticket)
+    assert order.same_request({"burger_combo": 1}, "normal", ticket)
+    assert not order.same_request({"burger_combo": 2}, "normal", ticket)
+    assert not order.same_request({"burger_combo": 1}, "rush", ticket)
+    assert not order.same_request({"burger_combo": 1}, "normal", Ticket(table="7"))
+    assert not order.same_request(
+        {"burger_combo": 1},
+        "normal",
+        Ticket(table="7", channel="takeaway", modifiers={"burger_combo": ["no onion"]}),
+    )
 
 
 @given(n=st.integers(1, 8), data=st.data())

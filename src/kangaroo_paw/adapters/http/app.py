@@ -13,6 +13,7 @@ from litestar.openapi.spec import Tag
 from litestar.types import ASGIApp
 
 from kangaroo_paw.adapters.http.access import AccessLog
+from kangaroo_paw.adapters.http.all_day import AllDayController
 from kangaroo_paw.adapters.http.allocation import AllocatorController, QueueController
 from kangaroo_paw.adapters.http.auth import authorize
 from kangaroo_paw.adapters.http.docs_ui import docs_routes
@@ -42,6 +43,7 @@ CONTROLLERS = [
     MachineController,
     StaffController,
     RecipeController,
+    AllDayController,
     EventController,
     HealthController,
 ]
@@ -50,7 +52,7 @@ TAGS = [
     Tag(name="orders", description="Confirm, read, list and cancel orders"),
     Tag(name="tasks", description="Read tasks; start and complete them"),
     Tag(name="allocation", description="Allocation passes and the ready queue"),
-    Tag(name="kitchen", description="Counters, machines and cooks"),
+    Tag(name="kitchen", description="Counters, machines, cooks and all-day counts"),
     Tag(name="recipes", description="Menu items as steps and dependencies"),
     Tag(name="events", description="The event log and its live stream"),
     Tag(name="screens", description="Boards the kitchen screens draw (/screens/)"),

@@ -27,7 +27,9 @@ from kangaroo_paw.domain.errors import (
     InvalidOrder,
     InvalidQuantity,
     InvalidResource,
+    InvalidTicket,
     InvalidTransition,
+    ItemUnavailable,
     KitchenError,
     NoEligibleStaff,
     NotFound,
@@ -50,6 +52,7 @@ class InvalidRequest(KitchenError):
 
 STATUS_OF: dict[type[KitchenError], int] = {
     InvalidRequest: 400,
+    InvalidTicket: 400,  # before InvalidOrder (its base, 422): the body is malformed
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
@@ -59,6 +62,7 @@ STATUS_OF: dict[type[KitchenError], int] = {
     StationDown: 409,
     NoEligibleStaff: 409,
     UnknownItem: 422,
+    ItemUnavailable: 422,
     InvalidQuantity: 422,
     InvalidOrder: 422,
     RecipeInvalid: 422,
@@ -191,12 +195,14 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request: not JSON, wrong types or unknown fields (invalid_request)",
+    400: "Malformed request: not JSON, wrong types or unknown fields (invalid_request); "
+    "a blank, over-long or stray ticket text (invalid_ticket)",
     403: "The caller may not act on this (forbidden)",
     404: "Nothing with that id or name (not_found)",
     409: "Conflicts with the current state (invalid_state, conflict, capacity_exceeded)",
     413: "Request body larger than KP_MAX_BODY_BYTES (payload_too_large)",
-    422: "Semantically invalid (unknown_item, invalid_quantity, invalid_recipe, ...)",
+    422: "Semantically invalid (unknown_item, item_unavailable, invalid_quantity, "
+    "invalid_recipe, ...)",
     429: "Over the caller's rate limit or stream cap; retry after Retry-After seconds "
     "(rate_limited, too_many_streams)",
     503: "The event store is unreachable; retry later (unavailable)",

@@ -39,7 +39,9 @@ class OrderController(Controller):
     )
     def confirm(self, kitchen: KitchenDep, data: JSONBody[ConfirmOrderRequest]) -> Response[Order]:
         """Confirm an order and explode it into tasks (201), or replay an identical one (200)."""
-        view, created = kitchen.confirm_order(data.items, data.external_order_id, data.priority)
+        view, created = kitchen.confirm_order(
+            data.items, data.external_order_id, data.priority, ticket=data.ticket()
+        )
         return Response(present.order(view), status_code=201 if created else 200)
 
     @post(
@@ -52,7 +54,9 @@ class OrderController(Controller):
     def quote(self, kitchen: KitchenDep, data: JSONBody[ConfirmOrderRequest]) -> Quote:
         """When this order would be ready if confirmed now; validates like confirm, writes
         nothing."""
-        at, secs = kitchen.quote_order(data.items, data.priority, data.external_order_id)
+        at, secs = kitchen.quote_order(
+            data.items, data.priority, data.external_order_id, ticket=data.ticket()
+        )
         return Quote(promised_ready_at=at, promised_secs=secs)
 
     @get(

@@ -13,6 +13,7 @@ import msgspec
 
 from kangaroo_paw.adapters.http import schemas as s
 from kangaroo_paw.application.views import (
+    AllDayCounter,
     AllocationResult,
     OrderView,
     QueuedTask,
@@ -76,6 +77,7 @@ def recipe(view: RecipeView) -> s.Recipe:
         item_key=view.item_key,
         revision=view.revision,
         retired=view.retired,
+        available=view.available,
         steps=msgspec.convert(view.steps, list[s.RecipeStep]),
         dependencies=_dependencies(view.dependencies),
         explicit_dependencies=view.explicit_dependencies,
@@ -89,6 +91,10 @@ def recipe(view: RecipeView) -> s.Recipe:
 
 def _dependencies(pairs: Iterable[tuple[int, int]]) -> list[s.Dependency]:
     return [s.Dependency(step_no=step_no, depends_on=parent) for step_no, parent in pairs]
+
+
+def all_day(counters: list[AllDayCounter]) -> s.AllDay:
+    return s.AllDay(counters=[_as(c, s.AllDayCounter) for c in counters])
 
 
 def event(envelope: Envelope) -> s.Event:

@@ -1,8 +1,8 @@
-"""Recipes: define or revise, read, list, retire."""
+"""Recipes: define or revise, read, list, retire, 86 and back."""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, delete, get, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody
 
@@ -78,3 +78,26 @@ class RecipeController(Controller):
     def retire(self, kitchen: KitchenDep, item_key: NamePath) -> Recipe:
         """Retire a recipe: new orders may not use it; confirmed ones are unaffected."""
         return present.recipe(kitchen.retire_recipe(item_key))
+
+    @post(
+        "/{item_key:str}/unavailable",
+        operation_id="markRecipeUnavailable",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 403, 404, 503),
+    )
+    def unavailable(self, kitchen: KitchenDep, item_key: NamePath) -> Recipe:
+        """86 an item: confirms and quotes of it get 422 item_unavailable until it is back;
+        confirmed orders are unaffected. Idempotent; apart from retiring the recipe."""
+        return present.recipe(kitchen.set_available(item_key, False))
+
+    @post(
+        "/{item_key:str}/available",
+        operation_id="markRecipeAvailable",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 403, 404, 503),
+    )
+    def available(self, kitchen: KitchenDep, item_key: NamePath) -> Recipe:
+        """Bring an 86'd item back. Idempotent."""
+        return present.recipe(kitchen.set_available(item_key, True))

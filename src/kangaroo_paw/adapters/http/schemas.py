@@ -150,11 +150,13 @@ class Dependency(msgspec.Struct, kw_only=True):
 
 
 class Recipe(msgspec.Struct, kw_only=True):
-    """A recipe; effective_dependencies are the explicit ones or, without any, the inferred."""
+    """A recipe; effective_dependencies are the explicit ones or, without any, the inferred.
+    available is false while the item is 86'd (confirms of it get 422 item_unavailable)."""
 
     item_key: str
     revision: int
     retired: bool
+    available: bool
     steps: list[RecipeStep]
     dependencies: list[Dependency]
     explicit_dependencies: bool
@@ -165,6 +167,43 @@ class RecipeList(msgspec.Struct, kw_only=True):
     """Recipes by item key."""
 
     recipes: list[Recipe]
+
+
+class AllDayItem(msgspec.Struct, kw_only=True):
+    """Units of an item with a step at the counter: none of those steps started yet
+    (waiting) or one started (in_progress)."""
+
+    item_key: str
+    waiting: int
+    in_progress: int
+
+
+class AllDayStep(msgspec.Struct, kw_only=True):
+    """Tasks of one recipe step at the counter: not started yet (unassigned or assigned) or
+    started."""
+
+    item_key: str
+    step_no: int
+    description: str
+    waiting: int
+    in_progress: int
+
+
+class AllDayCounter(msgspec.Struct, kw_only=True):
+    """A counter's open tasks: waiting (unassigned or assigned) and in progress (started),
+    in all, by item and by step."""
+
+    counter: str
+    waiting: int
+    in_progress: int
+    items: list[AllDayItem]
+    steps: list[AllDayStep]
+
+
+class AllDay(msgspec.Struct, kw_only=True):
+    """All-day counts by counter name."""
+
+    counters: list[AllDayCounter]
 
 
 class Event(msgspec.Struct, kw_only=True):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from kangaroo_paw.ports.read_model import OrderRow, ReadModel, TaskRow
+from kangaroo_paw.ports.read_model import OPEN_TASK_STATUSES, OrderRow, ReadModel, TaskRow
 
 
 class InMemoryReadModel(ReadModel):
@@ -60,11 +60,23 @@ class InMemoryReadModel(ReadModel):
                 and (counter is None or r.counter == counter)
                 and (staff_id is None or r.staff_id == staff_id)
             ]
-        rows.sort(key=lambda r: (r.created_at, str(r.order_id), r.step_no, str(r.task_id)))
-        return rows[:limit]
+        return _in_order(rows)[:limit]
+
+    def open_tasks(self, counter: str | None) -> list[TaskRow]:
+        with self._lock:
+            rows = [
+                r
+                for r in self._tasks.values()
+                if r.status in OPEN_TASK_STATUSES and (counter is None or r.counter == counter)
+            ]
+        return _in_order(rows)
 
     def clear(self) -> None:
         with self._lock:
             self._orders.clear()
             self._tasks.clear()
             self._position = 0
+
+
+def _in_order(rows: list[TaskRow]) -> list[TaskRow]:
+    return sorted(rows, key=lambda r: (r.created_at, str(r.order_id), r.step_no, str(r.task_id)))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from kangaroo_paw.adapters.postgres.connection import open_pool
-from kangaroo_paw.ports.read_model import OrderRow, ReadModel, TaskRow
+from kangaroo_paw.ports.read_model import OPEN_TASK_STATUSES, OrderRow, ReadModel, TaskRow
 from kangaroo_paw.settings import Settings
 
 if TYPE_CHECKING:
@@ -123,17 +123,28 @@ class PostgresReadModel(ReadModel):
         elif status is not None:
             where.append("status = %s")
             params.append(status)
-        if counter is not None:
-            where.append("counter = %s")
-            params.append(counter)
         if staff_id is not None:
             where.append("staff_id = %s")
             params.append(staff_id)
+        return self._tasks(where, params, counter, limit)
+
+    def open_tasks(self, counter: str | None) -> list[TaskRow]:
+        # Served by task_rows_status_counter_idx, one range per open status.
+        return self._tasks(["status = ANY(%s)"], [list(OPEN_TASK_STATUSES)], counter, None)
+
+    def _tasks(
+        self, where: list[str], params: list[Any], counter: str | None, limit: int | None
+    ) -> list[TaskRow]:
+        if counter is not None:
+            where.append("counter = %s")
+            params.append(counter)
         query = f"SELECT {_TASK_COLUMNS} FROM task_rows"  # noqa: S608 (constant fragments)
         if where:
             query += " WHERE " + " AND ".join(where)
-        query += " ORDER BY created_at, order_id, step_no, task_id LIMIT %s"
-        params.append(max(0, limit))
+        query += " ORDER BY created_at, order_id, step_no, task_id"
+        if limit is not None:
+            query += " LIMIT %s"
+            params.append(max(0, limit))
         with self._ensure_open().connection() as conn:
             rows = conn.execute(query.encode(), params).fetchall()
         return [TaskRow(*row) for row in rows]

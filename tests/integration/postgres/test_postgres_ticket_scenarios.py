@@ -1,0 +1,23 @@
+"""The ticket, 86 and all-day scenarios of tests/unit/application, on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kangaroo_paw.adapters.postgres.migrate import drop_schema
+from unit.application import kitchen_harness
+from unit.application.test_ticket_scenarios import TicketScenarios
+
+pytestmark = pytest.mark.postgres
+
+
+class TestTicketPostgres(TicketScenarios):
+    persistence = "postgres"
+
+    @pytest.fixture(autouse=True)
+    def _drop_schemas(self) -> Iterator[None]:
+        yield
+        while kitchen_harness.POSTGRES_SCHEMAS:
+            drop_schema(kitchen_harness.POSTGRES_SCHEMAS.pop())
