@@ -40,7 +40,9 @@ def state_dependent(operation_id: str, error: dict[str, Any]) -> bool:
     if operation_id in {"confirmOrder", "quoteOrder"}:
         # the menu; an order's task count is its recipes' steps times its quantities
         menu = code in {"unknown_item", "item_unavailable"}
-        return menu or (code == "invalid_quantity" and "tasks" in details)
+        # ticket lines (modifiers, allergens) must name items of the order's own ``items``
+        stray = code == "invalid_ticket" and "items" in details
+        return menu or stray or (code == "invalid_quantity" and "tasks" in details)
     if operation_id == "defineRecipe":
         # counters and machines that must exist; step numbers used twice; dependencies on
         # missing steps, on themselves, or in a cycle; the item key in the path

@@ -149,7 +149,7 @@ def test_task_and_station_events_of_before_pools_are_upcast() -> None:
     assert counter["machine_kind"] is None
     task: dict[str, Any] = {}
     Task.Created.upcast_v2_v3(task)
-    assert task == {"machine_kind": None}
+    assert task == {"machine_kind": None, "modifiers": [], "allergens": []}
 
 
 # -- the recipe ----------------------------------------------------------------------------------

@@ -134,4 +134,4 @@ def test_old_order_and_task_events_and_snapshots_get_an_empty_ticket() -> None:
     assert snapshot["allergens"] == {}
     task_state: dict[str, Any] = {"unit": 1}
     Task.Created.upcast_v2_v3(task_state)
-    assert task_state == {"unit": 1, "modifiers": [], "allergens": []}
+    assert task_state == {"unit": 1, "machine_kind": None, "modifiers": [], "allergens": []}

@@ -22,6 +22,16 @@ from msgspec import Meta
 from kangaroo_paw.domain.recipes import MAX_STEP_NO, MAX_STEPS
 from kangaroo_paw.domain.staff import MAX_PARALLEL
 from kangaroo_paw.domain.station import MAX_CAPACITY
+from kangaroo_paw.domain.ticket import (
+    ALLERGEN_MAX,
+    ALLERGENS_PER_LINE,
+    GUEST_MAX,
+    MODIFIER_MAX,
+    MODIFIERS_PER_LINE,
+    NOTE_MAX,
+    TABLE_MAX,
+    Ticket,
+)
 
 
 def Rule(**schema: Any) -> Meta:  # noqa: N802 - reads as a type annotation, like Meta
@@ -36,16 +46,6 @@ NOT_BLANK = "[^\\t-\\r\\x1c- \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u20
 # A new counter or machine: letters, digits, '-' and '_', with at least one letter or digit
 # (ASCII here; the Kitchen also accepts other Unicode letters and digits).
 STATION_NAME = "^[A-Za-z0-9_-]*[A-Za-z0-9][A-Za-z0-9_-]*$"
-from kangaroo_paw.domain.ticket import (
-    ALLERGEN_MAX,
-    ALLERGENS_PER_LINE,
-    GUEST_MAX,
-    MODIFIER_MAX,
-    MODIFIERS_PER_LINE,
-    NOTE_MAX,
-    TABLE_MAX,
-    Ticket,
-)
 
 Name = Annotated[str, Meta(min_length=1, max_length=64, description="a counter/machine name")]
 NewStationName = Annotated[Name, Rule(pattern=STATION_NAME)]
@@ -75,11 +75,11 @@ class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 Modifiers = Annotated[
-    list[Annotated[str, Meta(max_length=MODIFIER_MAX)]],
+    list[Annotated[str, Meta(max_length=MODIFIER_MAX), Rule(pattern=NOT_BLANK)]],
     Meta(max_length=MODIFIERS_PER_LINE, description='e.g. "no onion"'),
 ]
 Allergens = Annotated[
-    list[Annotated[str, Meta(max_length=ALLERGEN_MAX)]],
+    list[Annotated[str, Meta(max_length=ALLERGEN_MAX), Rule(pattern=NOT_BLANK)]],
     Meta(max_length=ALLERGENS_PER_LINE, description='allergen flags, e.g. "sesame"'),
 ]
 
@@ -87,17 +87,18 @@ Allergens = Annotated[
 class ConfirmOrderRequest(Body):
     """Items by menu key with quantities; the external id makes the confirm idempotent. The
     ticket content (table, guest, channel, note; per item line modifiers and allergens) is
-    trimmed, must not be blank, and may name only items of the order."""
+    trimmed, must not be blank, and may name only items of the order (the Kitchen checks
+    both: 422 invalid_ticket)."""
 
     items: Items
     external_order_id: (
         Annotated[str, Meta(min_length=1, max_length=128), Rule(pattern=NOT_BLANK)] | None
     ) = None
     priority: Literal["normal", "rush"] = "normal"
-    table: Annotated[str, Meta(max_length=TABLE_MAX)] | None = None
-    guest: Annotated[str, Meta(max_length=GUEST_MAX)] | None = None
+    table: Annotated[str, Meta(max_length=TABLE_MAX), Rule(pattern=NOT_BLANK)] | None = None
+    guest: Annotated[str, Meta(max_length=GUEST_MAX), Rule(pattern=NOT_BLANK)] | None = None
     channel: Literal["dine_in", "takeaway", "delivery"] = "dine_in"
-    note: Annotated[str, Meta(max_length=NOTE_MAX)] | None = None
+    note: Annotated[str, Meta(max_length=NOTE_MAX), Rule(pattern=NOT_BLANK)] | None = None
     modifiers: dict[str, Modifiers] = {}
     allergens: dict[str, Allergens] = {}
 

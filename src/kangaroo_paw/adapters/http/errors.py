@@ -52,7 +52,6 @@ class InvalidRequest(KitchenError):
 
 STATUS_OF: dict[type[KitchenError], int] = {
     InvalidRequest: 400,
-    InvalidTicket: 400,  # before InvalidOrder (its base, 422): the body is malformed
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
@@ -195,8 +194,7 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request: not JSON, wrong types or unknown fields (invalid_request); "
-    "a blank, over-long or stray ticket text (invalid_ticket)",
+    400: "Malformed request: not JSON, wrong types or unknown fields (invalid_request)",
     403: "The caller may not act on this (forbidden)",
     404: "Nothing with that id or name (not_found)",
     409: "Conflicts with the current state (invalid_state, conflict, capacity_exceeded)",
