@@ -1,0 +1,60 @@
+"""``GET /metrics`` (Prometheus text format, public like the health probes: it carries counts
+and timings, never a token, an order or a name) and the request-latency middleware."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+
+from kangaroo_paw.adapters.http.asgi import ASGIApp, Message, Receive, Scope, Send
+from kangaroo_paw.adapters.prometheus.registry import CONTENT_TYPE, PrometheusMetrics
+
+# The route label of a request that matched no route (404, 405, refused by a guard before
+# routing): one series for all of them, whatever paths a scanner tries.
+UNMATCHED = "unmatched"
+
+
+class MetricsController(Controller):
+    """The process's metrics for Prometheus."""
+
+    path = "/metrics"
+    tags = ["health"]
+
+    @get("/", operation_id="metrics", sync_to_thread=True)
+    def metrics(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """Every ``kangaroo_paw_*`` series of this process (see docs/metrics.md)."""
+        registry: PrometheusMetrics = request.app.state.metrics
+        return Response(registry.exposition(), media_type=CONTENT_TYPE)
+
+
+class RequestMetrics:
+    """Times every HTTP request, labelled by the route template Litestar matched (so
+    ``/api/v1/orders/{order_id:uuid}`` is one series however many orders there are), the
+    method and the status sent."""
+
+    def __init__(self, app: ASGIApp, metrics: PrometheusMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the server answers when the app fails before responding
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("path_template") or UNMATCHED
+            self.metrics.http_request(
+                route, str(scope.get("method", "-")), status, time.perf_counter() - started
+            )
