@@ -31,7 +31,7 @@ class MetricsController(Controller):
 
 class RequestMetrics:
     """Times every HTTP request, labelled by the route template Litestar matched (so
-    ``/api/v1/orders/{order_id:uuid}`` is one series however many orders there are), the
+    ``/api/v1/orders/{order_id}`` is one series however many orders there are), the
     method and the status sent."""
 
     def __init__(self, app: ASGIApp, metrics: PrometheusMetrics) -> None:
