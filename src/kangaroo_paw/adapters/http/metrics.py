@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 
 from kangaroo_paw.adapters.http.asgi import ASGIApp, Message, Receive, Scope, Send
 from kangaroo_paw.adapters.prometheus.registry import CONTENT_TYPE, PrometheusMetrics
@@ -22,11 +22,12 @@ class MetricsController(Controller):
     path = "/metrics"
     tags = ["health"]
 
-    @get("/", operation_id="metrics", sync_to_thread=True)
-    def metrics(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        """Every ``kangaroo_paw_*`` series of this process (see docs/metrics.md)."""
+    @get("/", operation_id="metrics", sync_to_thread=True, media_type=CONTENT_TYPE)
+    def metrics(self, request: Request[Any, Any, Any]) -> bytes:
+        """Every ``kangaroo_paw_*`` series of this process, in the Prometheus text format
+        (see docs/metrics.md). Needs no token."""
         registry: PrometheusMetrics = request.app.state.metrics
-        return Response(registry.exposition(), media_type=CONTENT_TYPE)
+        return registry.exposition()
 
 
 class RequestMetrics:
