@@ -59,12 +59,15 @@ def test_requests_are_timed_by_route_template_and_status(metered: KitchenClient)
     metered.order(order["order_id"])
     assert metered.get(f"/api/v1/orders/{order['order_id'][:-1]}0").status_code == 404
     assert metered.get("/no/such/route").status_code == 404
+    assert metered.request("BREW", "/api/v1/orders").status_code in (400, 405)
     page = scrape(metered)
     assert count(page, "/api/v1/orders/confirm", "POST", "201") == 1
     assert count(page, "/api/v1/orders/{order_id}", "GET", "200") == 1
     assert count(page, "/api/v1/orders/{order_id}", "GET", "404") == 1
     assert count(page, "unmatched", "GET", "404") == 1
     assert not any("no/such" in str(labels) for _, labels in page)
+    assert not any("BREW" in str(labels) for _, labels in page)
+    assert any(("method", "other") in labels for _, labels in page)
 
 
 def test_the_kitchens_series_follow_its_work(metered: KitchenClient) -> None:

@@ -14,6 +14,8 @@ from kangaroo_paw.adapters.prometheus.registry import CONTENT_TYPE, PrometheusMe
 # The route label of a request that matched no route (404, 405, refused by a guard before
 # routing): one series for all of them, whatever paths a scanner tries.
 UNMATCHED = "unmatched"
+# Methods outside HTTP's own are one label value too, so a client cannot add series at will.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class MetricsController(Controller):
@@ -56,6 +58,6 @@ class RequestMetrics:
             await self.app(scope, receive, send_wrapper)
         finally:
             route = scope.get("path_template") or UNMATCHED
-            self.metrics.http_request(
-                route, str(scope.get("method", "-")), status, time.perf_counter() - started
-            )
+            method = scope.get("method")
+            method = method if method in METHODS else "other"
+            self.metrics.http_request(route, method, status, time.perf_counter() - started)
