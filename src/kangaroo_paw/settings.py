@@ -94,6 +94,10 @@ class Settings:
     # Kitchen screens: a ticket's age colour turns to warn, then late, after these seconds.
     screen_warn_secs: float = 300.0
     screen_late_secs: float = 480.0
+    # Metrics of the processes without an HTTP API (relay, projector, consumer, worker):
+    # /metrics on this address and port, 0 = off (``serve`` answers /metrics on its own port).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -134,8 +138,7 @@ class Settings:
         for name, value in positive.items():
             if value <= 0:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be > 0, got {value}")
-        if not 0 < self.port < 65536:
-            raise SettingsError(f"KP_PORT must be a TCP port, got {self.port}")
+        self._validate_ports()
         if self.aging_factor < 0:
             raise SettingsError(f"KP_AGING_FACTOR must be >= 0, got {self.aging_factor}")
         if not 0 <= self.rush_credit_secs <= 86_400:
@@ -160,6 +163,14 @@ class Settings:
         self._off_or_positive(
             "rate_limit_writes_per_sec", "rate_limit_reads_per_sec", "max_streams_per_caller"
         )
+
+    def _validate_ports(self) -> None:
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"KP_PORT must be a TCP port, got {self.port}")
+        if not 0 <= self.metrics_port < 65536:
+            raise SettingsError(
+                f"KP_METRICS_PORT must be a TCP port or 0 (off), got {self.metrics_port}"
+            )
 
     def _off_or_positive(self, *names: str) -> None:
         for name in names:

@@ -44,6 +44,8 @@ def test_values_are_parsed_by_type() -> None:
         ("KP_PROMISE_MARGIN", "2"),
         ("KP_PROMISE_REPAIR_SECS", "1e9"),
         ("KP_LOG_FORMAT", "xml"),
+        ("KP_METRICS_PORT", "-1"),
+        ("KP_METRICS_PORT", "70000"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:

@@ -17,6 +17,7 @@ from eventsourcing.persistence import RecordConflictError
 
 from kangaroo_paw.application.envelopes import Recorded, envelopes
 from kangaroo_paw.application.policy import Policy
+from kangaroo_paw.application.telemetry import report_saved
 from kangaroo_paw.domain import ids
 from kangaroo_paw.domain.directory import Directory
 from kangaroo_paw.domain.errors import NotFound
@@ -27,6 +28,7 @@ from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task
 from kangaroo_paw.ports.clock import Clock
 from kangaroo_paw.ports.envelope import Envelope
+from kangaroo_paw.ports.metrics import NO_METRICS, Metrics
 from kangaroo_paw.ports.queue import ReadyQueue
 from kangaroo_paw.ports.read_model import ReadModel
 
@@ -128,6 +130,8 @@ class KitchenCore(Application[UUID]):
         self._save_listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
         self._sync_reads: Callable[[], object] = lambda: None
+        # What this process reports about its work; a process that exports metrics sets it.
+        self.metrics: Metrics = NO_METRICS
 
     # -- persistence helpers -----------------------------------------------------------------
 
@@ -147,6 +151,7 @@ class KitchenCore(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = super().save(*objs, **kwargs)
+        report_saved(self.metrics, objs, recordings)
         for listener in list(self._save_listeners):
             try:
                 listener()

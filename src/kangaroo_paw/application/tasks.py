@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
 from kangaroo_paw.application.core import KitchenCore, Touched, conflict_attempt, retried
+from kangaroo_paw.application.telemetry import reports_pass
 from kangaroo_paw.application.views import (
     AllocationResult,
     AssignmentView,
@@ -60,6 +61,7 @@ class TaskCommands(KitchenCore):
 
     # -- allocation --------------------------------------------------------------------------
 
+    @reports_pass
     @retried
     def allocate(self, planner: Planner | None = None) -> AllocationResult:
         """Run one allocation pass over the ready queue (retried on fresh state on conflict);
@@ -200,7 +202,11 @@ class TaskCommands(KitchenCore):
         task = self._task_or_none(task_id)
         if task is None or task.status != TaskStatus.STARTED:
             return False
-        self._complete(task, self.clock.now())
+        now = self.clock.now()
+        assert task.started_at is not None  # it is STARTED
+        due = task.started_at + timedelta(seconds=task.estimate_secs)  # what the timer was set to
+        self._complete(task, now)
+        self.metrics.timer_fired("complete", (now - due).total_seconds())
         return True
 
     def _complete(self, task: Task, now: datetime) -> None:

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from kangaroo_paw.adapters.kafka.consumer import KafkaDeadLetters, KafkaTopicConsumer
+from kangaroo_paw.adapters.prometheus.registry import PrometheusMetrics
 from kangaroo_paw.adapters.temporal.scheduler import TemporalScheduler, is_transient
 from kangaroo_paw.application.reactor import CoalescingScheduler, EventReactor
+from kangaroo_paw.entrypoints.metrics import add_consumer_lag, export
 from kangaroo_paw.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,10 +52,20 @@ class ConsumerProcess:
         return None
 
     def run(self) -> None:
+        metrics = PrometheusMetrics()  # workflows started, and the group's lag at scrape
+        close_lag = add_consumer_lag(metrics, self.settings)
+        stop_metrics = export(self.settings, metrics)
+        try:
+            self._consume(metrics)
+        finally:
+            stop_metrics()
+            close_lag()
+
+    def _consume(self, metrics: PrometheusMetrics) -> None:
         settings = self.settings
         scheduler = self._until_connected(
             f"temporal at {settings.temporal_address}",
-            lambda: TemporalScheduler.from_settings(settings, deferred=True),
+            lambda: TemporalScheduler.from_settings(settings, deferred=True, metrics=metrics),
         )
         if scheduler is None:
             return

@@ -10,7 +10,9 @@ import threading
 from kangaroo_paw.adapters.postgres.connection import connect, schema_of
 from kangaroo_paw.adapters.postgres.listen import DEFAULT_CHANNEL, PostgresNotificationListener
 from kangaroo_paw.adapters.postgres.turns import ProjectionTurn
+from kangaroo_paw.adapters.prometheus.registry import PrometheusMetrics
 from kangaroo_paw.composition import build_services, make_projector
+from kangaroo_paw.entrypoints.metrics import add_projection_lag, add_queue_depth, export
 from kangaroo_paw.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,10 @@ class ProjectorProcess:
         ).start()
         turn = ProjectionTurn(settings, "projector")
         projector = make_projector(services)
+        metrics = PrometheusMetrics()
+        add_projection_lag(metrics, projector.status)
+        add_queue_depth(metrics, services.queue)
+        stop_metrics = export(settings, metrics)
         log.info(
             "projector started: schema %s, redis prefix %r, positions %s",
             schema_of(settings),
@@ -47,7 +53,7 @@ class ProjectorProcess:
         try:
             projector.follower.run(self.stopping, self._listener.wait, turn.pass_turn)
         finally:
-            for close in (self._listener.stop, turn.close, services.close):
+            for close in (self._listener.stop, turn.close, stop_metrics, services.close):
                 try:
                     close()
                 except Exception:  # release everything else even if one part is broken

@@ -12,8 +12,10 @@ from kangaroo_paw.adapters.postgres.leadership import AdvisoryLock, LeadershipLo
 from kangaroo_paw.adapters.postgres.listen import DEFAULT_CHANNEL, PostgresNotificationListener
 from kangaroo_paw.adapters.postgres.outbox_log import OutboxLog
 from kangaroo_paw.adapters.postgres.tracking import PostgresPositionStore
+from kangaroo_paw.adapters.prometheus.registry import PrometheusMetrics
 from kangaroo_paw.application.relay import NotificationLog, Relay, describe
 from kangaroo_paw.composition import build_services
+from kangaroo_paw.entrypoints.metrics import add_relay_progress, export
 from kangaroo_paw.entrypoints.relay_reader import ReaderProcessLog
 from kangaroo_paw.ports.publisher import EventPublisher
 from kangaroo_paw.settings import Settings
@@ -74,6 +76,9 @@ class RelayProcess:
 
         settings = self.settings
         services = build_services(settings, with_queue=False)
+        metrics = PrometheusMetrics()
+        add_relay_progress(metrics, settings, services.kitchen)
+        stop_metrics = export(settings, metrics)
         channel = getattr(services.kitchen.recorder, "channel_name", DEFAULT_CHANNEL)
         listener = PostgresNotificationListener(
             lambda: connect(settings, "relay-listen"), channel
@@ -118,7 +123,13 @@ class RelayProcess:
                     self.stopping.wait(delay)
         finally:
             self._become("stopping")
-            closing = [lock.release, listener.stop, self.publisher.close, services.close]
+            closing = [
+                lock.release,
+                listener.stop,
+                self.publisher.close,
+                stop_metrics,
+                services.close,
+            ]
             if reader is not None:
                 closing.insert(0, reader.stop)
             for close in closing:

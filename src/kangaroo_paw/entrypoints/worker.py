@@ -7,10 +7,12 @@ import asyncio
 import logging
 import threading
 
+from kangaroo_paw.adapters.prometheus.registry import PrometheusMetrics
 from kangaroo_paw.adapters.temporal.activities import queue_catch_up
 from kangaroo_paw.adapters.temporal.worker import KitchenWorker
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.composition import build_services
+from kangaroo_paw.entrypoints.metrics import export
 from kangaroo_paw.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,9 +37,13 @@ class WorkerProcess:
 
     def run(self) -> None:
         services = build_services(self.settings)
+        metrics = PrometheusMetrics()
+        services.kitchen.metrics = metrics  # passes, timer lateness, tickets completed here
+        stop_metrics = export(self.settings, metrics)
         try:
             asyncio.run(self._serve(services.kitchen))
         finally:
+            stop_metrics()
             services.close()
 
     async def _serve(self, kitchen: Kitchen) -> None:

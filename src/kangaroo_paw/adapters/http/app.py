@@ -22,6 +22,7 @@ from kangaroo_paw.adapters.http.events import EventController
 from kangaroo_paw.adapters.http.guards import BrowserGuard, BrowserPolicy, cors_config
 from kangaroo_paw.adapters.http.health import Checks, HealthController
 from kangaroo_paw.adapters.http.limits import caller_limits
+from kangaroo_paw.adapters.http.metrics import MetricsController, RequestMetrics
 from kangaroo_paw.adapters.http.openapi import openapi_config
 from kangaroo_paw.adapters.http.orders import OrderController
 from kangaroo_paw.adapters.http.recipes import RecipeController
@@ -31,6 +32,7 @@ from kangaroo_paw.adapters.http.stations import CounterController, MachineContro
 from kangaroo_paw.adapters.http.streaming import EventBus, EventStream
 from kangaroo_paw.adapters.http.tasks import TaskController
 from kangaroo_paw.adapters.http.validation import strict_body
+from kangaroo_paw.adapters.prometheus.registry import PrometheusMetrics
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.settings import Settings
 
@@ -46,6 +48,7 @@ CONTROLLERS = [
     AllDayController,
     EventController,
     HealthController,
+    MetricsController,
 ]
 
 TAGS = [
@@ -75,13 +78,17 @@ def create_app(
     unavailable: tuple[type[Exception], ...] = (),
     stream_poll_secs: float = 0.2,
     heartbeat_secs: float = 15.0,
+    metrics: PrometheusMetrics | None = None,
 ) -> Litestar:
     """Build the HTTP API v1 over ``kitchen``.
 
     ``bus`` feeds the live stream (without one it polls the log); ``checks`` are extra
     readiness probes beside ``event_store``; ``stopping`` ends open streams on shutdown;
-    ``unavailable`` lists exception types that mean "a dependency is down" (→ 503).
+    ``unavailable`` lists exception types that mean "a dependency is down" (→ 503);
+    ``metrics`` is the process's registry behind ``/metrics`` (default: a new one with the
+    HTTP series only).
     """
+    metrics = metrics or PrometheusMetrics(process=False)
     stream = EventStream(
         kitchen,
         bus,
@@ -110,7 +117,7 @@ def create_app(
         },
         exception_handlers=exception_handlers(unavailable),
         guards=[authorize],
-        state=State({"kitchen": kitchen, "auth": settings.auth}),
+        state=State({"kitchen": kitchen, "auth": settings.auth, "metrics": metrics}),
         middleware=[caller_limits(settings)],
         before_request=strict_body,
         request_max_body_size=settings.max_body_bytes,
@@ -122,5 +129,6 @@ def create_app(
     # Around Litestar's own handler (not its per-route middleware), so that unknown routes and
     # 405s are guarded and logged too, and every server built here has both.
     guarded = BrowserGuard(app.asgi_handler, BrowserPolicy.from_settings(settings))
-    app.asgi_handler = cast(ASGIApp, AccessLog(guarded))  # loosely typed ASGI, same protocol
+    timed = RequestMetrics(guarded, metrics)
+    app.asgi_handler = cast(ASGIApp, AccessLog(timed))  # loosely typed ASGI, same protocol
     return app

@@ -1,7 +1,7 @@
-"""Who is asking, and may they: every route but the health probes, the API docs (``/schema``,
-``/docs``) and the kitchen screens' pages (``/``, ``/screens/...``; their data comes from
-``/api/v1``) needs a bearer token (``Authorization: Bearer <secret>``); the token's role decides
-what the route allows, from one table, ``ALLOWED``.
+"""Who is asking, and may they: every route but the health probes, ``/metrics``, the API docs
+(``/schema``, ``/docs``) and the kitchen screens' pages (``/``, ``/screens/...``; their data
+comes from ``/api/v1``) needs a bearer token (``Authorization: Bearer <secret>``); the token's
+role decides what the route allows, from one table, ``ALLOWED``.
 
 - ``manager``: everything.
 - ``integration``: read; confirm, quote, rush and cancel orders.
@@ -43,7 +43,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
 }
 # Routes a station token may call only for tasks on its own counters.
 STATION_TASK_ROUTES = frozenset({"startTask", "completeTask"})
-PUBLIC = frozenset({"health", "ready"})
+PUBLIC = frozenset({"health", "ready", "metrics"})  # metrics: counts, never secrets
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 BEARER = re.compile(r"^Bearer +([A-Za-z0-9._~+/=-]{16,256})$", re.IGNORECASE)
 

@@ -27,7 +27,6 @@ from kangaroo_paw.domain.errors import (
     InvalidOrder,
     InvalidQuantity,
     InvalidResource,
-    InvalidTicket,
     InvalidTransition,
     ItemUnavailable,
     KitchenError,

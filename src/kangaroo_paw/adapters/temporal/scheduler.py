@@ -32,6 +32,7 @@ from kangaroo_paw.adapters.temporal.common import (
     timeout_workflow_id,
 )
 from kangaroo_paw.adapters.temporal.loop import LoopThread
+from kangaroo_paw.ports.metrics import NO_METRICS, Metrics
 from kangaroo_paw.ports.scheduler import Scheduler
 from kangaroo_paw.settings import Settings
 
@@ -88,8 +89,10 @@ class TemporalScheduler(Scheduler):
         rpc_timeout_secs: float = RPC_TIMEOUT_SECS,
         owns_loop: bool = True,
         deferred: bool = False,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.client = client
+        self.metrics = metrics  # counts the timer workflows started
         self.deferred = deferred
         self.kitchen = kitchen
         self.task_queue = task_queue
@@ -111,6 +114,7 @@ class TemporalScheduler(Scheduler):
         task_queue: str,
         rpc_timeout_secs: float = RPC_TIMEOUT_SECS,
         deferred: bool = False,
+        metrics: Metrics = NO_METRICS,
     ) -> TemporalScheduler:
         loop = LoopThread("kp-temporal-client")
         try:
@@ -125,6 +129,7 @@ class TemporalScheduler(Scheduler):
             loop=loop,
             rpc_timeout_secs=rpc_timeout_secs,
             deferred=deferred,
+            metrics=metrics,
         )
 
     @classmethod
@@ -221,3 +226,4 @@ class TemporalScheduler(Scheduler):
             log.debug("timer %s exists already (a redelivered event)", workflow_id)
             return
         self.timers_started += 1
+        self.metrics.workflow_started(workflow)

@@ -12,6 +12,7 @@ from typing import Any
 
 from kangaroo_paw.composition import DataDirLocked, EmbeddedKitchen, ServicesRuntime, open_kitchen
 from kangaroo_paw.entrypoints.access import prepare_access
+from kangaroo_paw.entrypoints.metrics import api_metrics
 from kangaroo_paw.entrypoints.readiness import readiness_checks
 from kangaroo_paw.settings import Settings, SettingsError
 
@@ -62,6 +63,7 @@ def serve_runtime(settings: Settings, runtime: EmbeddedKitchen | ServicesRuntime
 
     stopping = threading.Event()
     try:
+        metrics = api_metrics(runtime)  # before start: re-armed timers report too
         runtime.start()
         app = create_app(
             settings,
@@ -70,6 +72,7 @@ def serve_runtime(settings: Settings, runtime: EmbeddedKitchen | ServicesRuntime
             checks=readiness_checks(runtime),
             stopping=stopping,
             unavailable=getattr(runtime, "unavailable", ()),
+            metrics=metrics,
         )
         log.info(
             "serving Kangaroo Paw (%s mode) on http://%s:%d",

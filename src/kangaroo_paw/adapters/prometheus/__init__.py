@@ -1,0 +1,1 @@
+"""Prometheus: the process registry, the ``Metrics`` port over it, and its exposition."""
