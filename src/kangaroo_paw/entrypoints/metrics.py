@@ -27,8 +27,9 @@ Close = Callable[[], None]
 
 QUEUE_DEPTH = GaugeSpec(
     f"{PREFIX}ready_queue_depth",
-    "Ready tasks waiting in the queue, per (counter, machine) group ('' = no machine)",
-    ("counter", "machine"),
+    "Ready tasks waiting in the queue, per (counter, machine, machine kind) group "
+    "('' = none: a step names one machine, a machine kind (a pool), or neither)",
+    ("counter", "machine", "kind"),
 )
 PROJECTION_POSITION = GaugeSpec(
     f"{PREFIX}projector_position", "Last event applied to the projection", ("sink",)
@@ -64,7 +65,8 @@ def api_metrics(runtime: EmbeddedKitchen | ServicesRuntime) -> PrometheusMetrics
 def add_queue_depth(metrics: PrometheusMetrics, queue: ReadyQueue) -> None:
     def read() -> Reading:
         groups = queue.groups()
-        return {QUEUE_DEPTH.name: [((c, m or ""), n) for (c, m), n in groups.items()]}
+        depths = [((c, m or "", k or ""), n) for (c, m, k), n in groups.items()]
+        return {QUEUE_DEPTH.name: depths}
 
     metrics.add_gauges("ready_queue", [QUEUE_DEPTH], read)
 

@@ -76,14 +76,16 @@ def test_gauges_are_read_at_each_scrape() -> None:
     queue = InMemoryReadyQueue()
     add_queue_depth(metrics, queue)
     depth = "kangaroo_paw_ready_queue_depth"
-    assert value(metrics, depth, counter="grill", machine="grill-1") is None
+    assert value(metrics, depth, counter="grill", machine="grill-1", kind="") is None
     entries = [
         QueueEntry(uuid4(), "grill", "grill-1", 0.0, 0.0, float(n), f"r{n}") for n in range(3)
     ]
     entries.append(QueueEntry(uuid4(), "prep", None, 0.0, 0.0, 9.0, "r9"))
-    queue.apply([Upsert(e) for e in entries], position=4)
-    assert value(metrics, depth, counter="grill", machine="grill-1") == 3
-    assert value(metrics, depth, counter="prep", machine="") == 1
+    entries.append(QueueEntry(uuid4(), "fry", None, 0.0, 0.0, 10.0, "r10", machine_kind="fryer"))
+    queue.apply([Upsert(e) for e in entries], position=5)
+    assert value(metrics, depth, counter="grill", machine="grill-1", kind="") == 3
+    assert value(metrics, depth, counter="prep", machine="", kind="") == 1
+    assert value(metrics, depth, counter="fry", machine="", kind="fryer") == 1  # a pool
 
 
 def test_a_failing_source_is_left_out_and_counted_and_the_page_still_renders(
