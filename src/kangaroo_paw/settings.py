@@ -91,6 +91,8 @@ class Settings:
     max_streams_per_caller: int = 4
     header_timeout_secs: float = 10.0
     body_timeout_secs: float = 30.0
+    # Recall: how long after a completion it may still be undone (seconds).
+    recall_window_secs: float = 120.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -152,6 +154,11 @@ class Settings:
             )
         if not 0 < self.efficiency_min <= self.efficiency_max:
             raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
+        if not 0 < self.recall_window_secs <= 86_400:
+            raise SettingsError(
+                f"KP_RECALL_WINDOW_SECS must be > 0 and at most 86400, got "
+                f"{self.recall_window_secs}"
+            )
         self._validate_http_guards()
         self._off_or_positive(
             "rate_limit_writes_per_sec", "rate_limit_reads_per_sec", "max_streams_per_caller"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kangaroo_paw.application.access import AccessCommands
+from kangaroo_paw.application.corrections import CorrectionCommands
 from kangaroo_paw.application.orders import OrderCommands
 from kangaroo_paw.application.recipes import RecipeCommands
 from kangaroo_paw.application.staff import StaffCommands
@@ -11,7 +12,13 @@ from kangaroo_paw.application.tasks import TaskCommands
 
 
 class Kitchen(
-    OrderCommands, TaskCommands, StationCommands, StaffCommands, RecipeCommands, AccessCommands
+    OrderCommands,
+    TaskCommands,
+    CorrectionCommands,
+    StationCommands,
+    StaffCommands,
+    RecipeCommands,
+    AccessCommands,
 ):
     """One event-sourced application; adapters drive it, it never calls them back except
     through its ports (clock, ready queue, read model). Its commands come by subject, as the

@@ -172,10 +172,11 @@ class TaskCommands(KitchenCore):
         return TaskView.of(task)
 
     @retried
-    def auto_complete(self, task_id: UUID) -> bool:
-        """Timer callback: complete a STARTED task; anything else is already settled."""
+    def auto_complete(self, task_id: UUID, start_no: int) -> bool:
+        """Timer callback: complete a task still STARTED under ``start_no``; anything else is
+        settled already, or started anew (a re-fire, a recall) with a timer of its own."""
         task = self._task_or_none(task_id)
-        if task is None or task.status != TaskStatus.STARTED:
+        if task is None or task.status != TaskStatus.STARTED or task.start_no != start_no:
             return False
         self._complete(task, self.clock.now())
         return True

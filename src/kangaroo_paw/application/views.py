@@ -47,6 +47,13 @@ class TaskFields(msgspec.Struct, frozen=True, kw_only=True):
     started_at: datetime | None
     completed_at: datetime | None
     requeue_count: int
+    # Re-fire and recall: the attempt (1 for the first run; +1 per re-fire), the start its
+    # completion timer is keyed by (+1 per start or recall), when that timer is due, and
+    # whether its order line was voided after it started.
+    attempt: int
+    start_no: int
+    due_at: datetime | None
+    voided: bool
 
 
 class TaskView(TaskFields, frozen=True, kw_only=True):
@@ -85,6 +92,10 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
             started_at=task.started_at,
             completed_at=task.completed_at,
             requeue_count=task.requeue_count,
+            attempt=task.attempt,
+            start_no=task.start_no,
+            due_at=task.due_at,
+            voided=task.voided,
             assignment_no=task.assignment_no,
         )
 
@@ -102,6 +113,7 @@ class OrderFields(msgspec.Struct, frozen=True, kw_only=True):
     cancelled_at: datetime | None
     rush_credit_secs: float
     promised_ready_at: datetime | None
+    voided_items: dict[str, str]  # lines voided: item key → reason
 
 
 class OrderView(OrderFields, frozen=True, kw_only=True):
@@ -135,6 +147,7 @@ class OrderView(OrderFields, frozen=True, kw_only=True):
             cancelled_at=order.cancelled_at,
             rush_credit_secs=order.rush_credit_secs,
             promised_ready_at=order.promised_ready_at,
+            voided_items=dict(order.voided_items),
             late=order.is_late(now),
             tasks=[TaskView.of(t) for t in tasks],
         )

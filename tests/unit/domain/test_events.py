@@ -55,13 +55,20 @@ def one_of_each() -> list[Any]:
     child = make_task(depends_on=[task.id])
     child.dependency_met(task.id, at(10))
     child.reprioritise(180.0, 5.0, at(11))
+    child.reopen_dependency(task.id, at(11))
     child.cancel(at(12))
+    task.recall(at(20), 120.0)
+    task.refire(at(21), "dropped")
+    task.assign(uuid.uuid4(), "Asha", at(22))
+    task.start(at(23))
+    task.void(at(24), "guest left")
 
     order = make_order([task.id, child.id])
     order.task_assigned(at(1))
     order.task_completed(task.id, at(10))
+    order.task_reopened(task.id, at(20))
     order.reprioritise("rush", 180.0, at(11))
-    order.cancel(at(12))
+    order.void_line("burger_combo", "guest left", [task.id, child.id], at(24))
 
     station = make_station()
     station.change_capacity(3)
@@ -105,7 +112,7 @@ def one_of_each() -> list[Any]:
 def test_every_event_class_has_a_wire_name_of_its_own() -> None:
     classes = event_classes()
     wires = [cls.WIRE for cls in classes]  # type: ignore[attr-defined]
-    assert len(classes) == 34
+    assert len(classes) == 40
     assert all(isinstance(wire, str) and wire.isupper() for wire in wires)
     assert len(set(wires)) == len(wires)
 
