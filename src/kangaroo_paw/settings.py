@@ -129,6 +129,7 @@ class Settings:
             "rate_limit_reads_burst": self.rate_limit_reads_burst,
             "header_timeout_secs": self.header_timeout_secs,
             "body_timeout_secs": self.body_timeout_secs,
+            "recall_window_secs": self.recall_window_secs,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -154,11 +155,6 @@ class Settings:
             )
         if not 0 < self.efficiency_min <= self.efficiency_max:
             raise SettingsError("KP_EFFICIENCY_MIN must be > 0 and <= KP_EFFICIENCY_MAX")
-        if not 0 < self.recall_window_secs <= 86_400:
-            raise SettingsError(
-                f"KP_RECALL_WINDOW_SECS must be > 0 and at most 86400, got "
-                f"{self.recall_window_secs}"
-            )
         self._validate_http_guards()
         self._off_or_positive(
             "rate_limit_writes_per_sec", "rate_limit_reads_per_sec", "max_streams_per_caller"

@@ -259,7 +259,7 @@ class CorrectionScenarios:
         voided = kp.kitchen.void_line(order.order_id, "burger_combo", "guest changed mind")
         assert voided.voided_items == {"burger_combo": "guest changed mind"}
         by_step = {t.step_no: t for t in voided.tasks if t.item_key == "burger_combo"}
-        assert by_step[1].status == "STARTED" and by_step[1].voided
+        assert (by_step[1].status, by_step[1].voided) == ("STARTED", True)
         assert {by_step[n].status for n in (2, 3, 4)} == {"CANCELLED"}
         kp.settle()
         for n in (2, 3, 4):
