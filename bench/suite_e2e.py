@@ -127,7 +127,7 @@ def breakdown(
             stages[names[1]].append((assigned[e["task_id"]] - sent) * 1000)
     for e in by_type(events, "TASK_STARTED"):
         at, sent = moment(e["data"]["started_at"]).timestamp(), published.get(e["event_id"])
-        flow = flows.get(f"complete-{e['task_id']}@{kitchen}")
+        flow = flows.get(f"complete-{e['task_id']}-{e['data'].get('start_no', 1)}@{kitchen}")
         if sent is None or flow is None or e["task_id"] not in completed:
             continue
         begun = flow.start_time.timestamp()

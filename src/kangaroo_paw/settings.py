@@ -98,6 +98,8 @@ class Settings:
     # /metrics on this address and port, 0 = off (``serve`` answers /metrics on its own port).
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 0
+    # Recall: how long after a completion it may still be undone (seconds).
+    recall_window_secs: float = 120.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -134,6 +136,7 @@ class Settings:
             "rate_limit_reads_burst": self.rate_limit_reads_burst,
             "header_timeout_secs": self.header_timeout_secs,
             "body_timeout_secs": self.body_timeout_secs,
+            "recall_window_secs": self.recall_window_secs,
         }
         for name, value in positive.items():
             if value <= 0:

@@ -41,7 +41,7 @@ class RecordingHandlers:
 
     def __init__(self) -> None:
         self.allocations = 0
-        self.completions: list[UUID] = []
+        self.completions: list[tuple[UUID, int]] = []  # (task, start number)
         self.timeouts: list[tuple[UUID, int]] = []
         self.failures: dict[str, int] = {}
         self.answer = True
@@ -62,9 +62,9 @@ class RecordingHandlers:
             self._maybe_fail("allocate")
         return 0
 
-    def auto_complete(self, task_id: UUID) -> bool:
+    def auto_complete(self, task_id: UUID, start_no: int) -> bool:
         with self._lock:
-            self.completions.append(task_id)
+            self.completions.append((task_id, start_no))
             self._maybe_fail("complete")
         return self.answer
 
@@ -133,13 +133,13 @@ class SchedulerContract:
         self, scheduler: Scheduler, handlers: RecordingHandlers
     ) -> None:
         task = uuid.uuid4()
-        scheduler.schedule_completion(task, self.in_(10))
+        scheduler.schedule_completion(task, 1, self.in_(10))
         self.advance(9)
         assert handlers.completions == []
         self.advance(1)
-        assert handlers.completions == [task]
+        assert handlers.completions == [(task, 1)]
         self.advance(60)
-        assert handlers.completions == [task]  # once
+        assert handlers.completions == [(task, 1)]  # once
 
     def test_timeout_fires_with_its_assignment_number(
         self, scheduler: Scheduler, handlers: RecordingHandlers
@@ -155,55 +155,85 @@ class SchedulerContract:
         self, scheduler: Scheduler, handlers: RecordingHandlers
     ) -> None:
         task = uuid.uuid4()
-        scheduler.schedule_completion(task, self.in_(-30))  # e.g. re-armed after a restart
+        scheduler.schedule_completion(task, 1, self.in_(-30))  # e.g. re-armed after a restart
         self.settle()
-        assert handlers.completions == [task]
+        assert handlers.completions == [(task, 1)]
 
     def test_timers_fire_in_due_order(
         self, scheduler: Scheduler, handlers: RecordingHandlers
     ) -> None:
         tasks = [uuid.uuid4() for _ in range(3)]
         for task, secs in zip(tasks, (30, 10, 20), strict=True):
-            scheduler.schedule_completion(task, self.in_(secs))
+            scheduler.schedule_completion(task, 1, self.in_(secs))
         for _ in range(3):
             self.advance(10)
-        assert handlers.completions == [tasks[1], tasks[2], tasks[0]]
+        assert handlers.completions == [(tasks[1], 1), (tasks[2], 1), (tasks[0], 1)]
 
     def test_the_same_timer_id_is_armed_once(
         self, scheduler: Scheduler, handlers: RecordingHandlers
     ) -> None:
         task = uuid.uuid4()
-        scheduler.schedule_completion(task, self.in_(5))
-        scheduler.schedule_completion(task, self.in_(5))
-        scheduler.schedule_completion(task, self.in_(7))  # same id: the task's completion
+        scheduler.schedule_completion(task, 1, self.in_(5))
+        scheduler.schedule_completion(task, 1, self.in_(5))
+        scheduler.schedule_completion(task, 1, self.in_(7))  # same id: the same start's
         scheduler.schedule_timeout(task, 1, self.in_(5))
         scheduler.schedule_timeout(task, 1, self.in_(6))
         scheduler.schedule_timeout(task, 2, self.in_(5))  # another assignment: another timer
         self.advance(10)
-        assert handlers.completions == [task]
+        assert handlers.completions == [(task, 1)]
         assert sorted(handlers.timeouts, key=lambda t: t[1]) == [(task, 1), (task, 2)]
+
+    def test_each_start_of_a_task_has_a_completion_timer_of_its_own(
+        self, scheduler: Scheduler, handlers: RecordingHandlers
+    ) -> None:
+        """A re-fired attempt (or a recall) starts the task anew: its timer is armed under
+        the new start number even after the first start's timer fired, and each fires with
+        its own number, so the kitchen can tell a late old timer from the current one. (On
+        Temporal a ``complete-{task}`` id would have been rejected as a duplicate here.)"""
+        task = uuid.uuid4()
+        scheduler.schedule_completion(task, 1, self.in_(2))
+        self.advance(3)
+        assert handlers.completions == [(task, 1)]
+        scheduler.schedule_completion(task, 2, self.in_(4))  # the re-fired attempt's start
+        self.advance(3)
+        assert handlers.completions == [(task, 1)]
+        self.advance(2)
+        assert handlers.completions == [(task, 1), (task, 2)]
+
+    def test_an_old_start_firing_late_carries_its_own_number(
+        self, scheduler: Scheduler, handlers: RecordingHandlers
+    ) -> None:
+        """The first start's timer is due after the second's (a recall brought the due time
+        forward): both fire, in due order, each with its start number."""
+        task = uuid.uuid4()
+        scheduler.schedule_completion(task, 1, self.in_(8))
+        scheduler.schedule_completion(task, 2, self.in_(3))
+        self.advance(4)
+        assert handlers.completions == [(task, 2)]
+        self.advance(5)
+        assert handlers.completions == [(task, 2), (task, 1)]
 
     def test_a_callback_with_nothing_to_do_is_not_retried(
         self, scheduler: Scheduler, handlers: RecordingHandlers
     ) -> None:
         handlers.answer = False  # e.g. the task was completed by hand already
         task = uuid.uuid4()
-        scheduler.schedule_completion(task, self.in_(1))
+        scheduler.schedule_completion(task, 1, self.in_(1))
         self.advance(1)
         self.advance(self.retry_within_secs * 3)
-        assert handlers.completions == [task]
+        assert handlers.completions == [(task, 1)]
 
     def test_a_failing_callback_is_retried(
         self, scheduler: Scheduler, handlers: RecordingHandlers
     ) -> None:
         task = uuid.uuid4()
         handlers.fail_next("complete", times=2)
-        scheduler.schedule_completion(task, self.in_(1))
+        scheduler.schedule_completion(task, 1, self.in_(1))
         self.advance(1)
-        assert handlers.completions[:1] == [task]
+        assert handlers.completions[:1] == [(task, 1)]
         for _ in range(4):
             self.advance(self.retry_within_secs)
-        assert handlers.completions == [task, task, task]  # failed, failed, succeeded
+        assert handlers.completions == [(task, 1)] * 3  # failed, failed, succeeded
 
     def test_a_failing_timeout_is_retried(
         self, scheduler: Scheduler, handlers: RecordingHandlers

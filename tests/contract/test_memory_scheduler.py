@@ -53,13 +53,13 @@ class TestInProcessScheduler(SchedulerContract):
         clock = ManualClock()
         scheduler = InProcessScheduler(handlers, clock)
         task = uuid.uuid4()
-        scheduler.schedule_completion(task, clock.now() + timedelta(seconds=5))
+        scheduler.schedule_completion(task, 1, clock.now() + timedelta(seconds=5))
         scheduler.schedule_timeout(task, 2, clock.now() + timedelta(seconds=45))
-        assert scheduler.pending_timers() == [f"complete-{task}", f"timeout-{task}-2"]
+        assert scheduler.pending_timers() == [f"complete-{task}-1", f"timeout-{task}-2"]
         clock.advance(5)
         assert scheduler.run_due() == 1
         assert scheduler.pending_timers() == [f"timeout-{task}-2"]
-        assert scheduler.fired == [f"complete-{task}"]
+        assert scheduler.fired == [f"complete-{task}-1"]
 
     def test_a_pass_runs_every_sweep_even_without_a_request(
         self, handlers: RecordingHandlers
@@ -101,11 +101,11 @@ class TestInProcessScheduler(SchedulerContract):
         scheduler = InProcessScheduler(handlers, clock, sweep_secs=None)
         task = uuid.uuid4()
         handlers.fail_next("complete", times=100)
-        scheduler.schedule_completion(task, clock.now())
+        scheduler.schedule_completion(task, 1, clock.now())
         for _ in range(20):
             scheduler.run_due()
             clock.advance(MAX_ATTEMPTS)
-        assert handlers.completions == [task] * MAX_ATTEMPTS
+        assert handlers.completions == [(task, 1)] * MAX_ATTEMPTS
         assert scheduler.pending_timers() == []
 
     def test_the_background_thread_runs_requests_and_timers(
@@ -116,18 +116,18 @@ class TestInProcessScheduler(SchedulerContract):
         scheduler.start()
         try:
             task = uuid.uuid4()
-            scheduler.schedule_completion(task, clock.now() + timedelta(seconds=0.1))
+            scheduler.schedule_completion(task, 1, clock.now() + timedelta(seconds=0.1))
             scheduler.request_allocation()
             deadline = time.monotonic() + 5
             while (not handlers.completions or not handlers.allocations) and (
                 time.monotonic() < deadline
             ):
                 time.sleep(0.01)
-            assert handlers.completions == [task]
+            assert handlers.completions == [(task, 1)]
             assert handlers.allocations >= 1
         finally:
             scheduler.close()
         fired = len(handlers.completions)
-        scheduler.schedule_completion(uuid.uuid4(), clock.now())
+        scheduler.schedule_completion(uuid.uuid4(), 1, clock.now())
         time.sleep(0.2)
         assert len(handlers.completions) == fired  # closed: nothing runs any more

@@ -340,13 +340,14 @@ def _decoded(batches: dict[Any, list[Any]]) -> list[dict[str, Any]]:
 
 
 class Cooks:
-    """Start every ASSIGNED task as soon as it shows up (what the cooks' tablets would do);
-    ``skip`` leaves tasks alone (to let them go stale)."""
+    """Start every ASSIGNED task as soon as it shows up (what the cooks' tablets would do),
+    once per attempt (a re-fired task is started again); ``skip`` leaves tasks alone (to let
+    them go stale)."""
 
     def __init__(self, stack: FullStack, poll_secs: float = 0.2) -> None:
         self.stack = stack
         self.poll_secs = poll_secs
-        self.started: set[str] = set()
+        self.started: set[tuple[str, int]] = set()  # (task, attempt)
         self.skip: Callable[[dict[str, Any]], bool] = lambda task: False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cooks", daemon=True)
@@ -366,11 +367,12 @@ class Cooks:
             try:
                 tasks = api.get("/tasks", params={"status": "ASSIGNED", "limit": 1000}).json()
                 for task in tasks["tasks"]:
-                    if task["task_id"] in self.started or self.skip(task):
+                    run = (task["task_id"], task["attempt"])
+                    if run in self.started or self.skip(task):
                         continue
                     response = api.post(f"/tasks/{task['task_id']}/start")
                     if response.status_code == 200:
-                        self.started.add(task["task_id"])
+                        self.started.add(run)
                     elif response.status_code != 409:  # 409: the read model lagged
                         self.errors.append(response.text)
             except httpx.HTTPError as exc:

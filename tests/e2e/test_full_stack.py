@@ -216,3 +216,46 @@ def test_assignments_nobody_starts_are_requeued_by_their_timeouts(
     check_once(events, ("TASK_STARTED", "TASK_COMPLETED"))
     flows = stack.workflows()
     assert flows["AssignmentTimeoutWorkflow"] == len(assigned)
+
+
+def test_a_refired_and_a_recalled_step_complete_again_by_their_temporal_timers(
+    stacks: Callable[..., FullStack],
+) -> None:
+    """A completed step is re-fired (a dropped cup) and, once done again, recalled: each new
+    start gets an auto-complete workflow of its own (``complete-{task}-{start_no}``; under
+    one id per task Temporal would reject the second as a duplicate and the task would never
+    complete again), the order goes back into progress and completes again each time."""
+    stack = stacks()
+    with Cooks(stack) as cooks:
+        (order_id,) = stack.confirm_many([{"dip_cup": 1}])
+        task_id = stack.api.get(f"/orders/{order_id}").json()["tasks"][0]["task_id"]
+
+        def order_completed_with(start_no: int) -> bool:
+            task = stack.api.get(f"/tasks/{task_id}").json()
+            order = stack.api.get(f"/orders/{order_id}").json()
+            return (task["status"], task["start_no"], order["status"]) == (
+                "COMPLETED",
+                start_no,
+                "COMPLETED",
+            )
+
+        wait_for(lambda: order_completed_with(1), 60, "the first run")
+        refired = stack.api.post(f"/tasks/{task_id}/refire", json={"reason": "dropped"})
+        assert refired.status_code == 200, refired.text
+        assert refired.json()["attempt"] == 2
+        assert stack.api.get(f"/orders/{order_id}").json()["status"] == "IN_PROGRESS"
+        wait_for(lambda: order_completed_with(2), 60, "the re-fired attempt")
+        recalled = stack.api.post(f"/tasks/{task_id}/recall")
+        assert recalled.status_code == 200, recalled.text
+        assert (recalled.json()["status"], recalled.json()["start_no"]) == ("STARTED", 3)
+        wait_for(lambda: order_completed_with(3), 60, "the recalled start")
+    assert not cooks.errors
+    events = [e for e in stack.events() if e["task_id"] == task_id or e["order_id"] == order_id]
+    assert [e["type"] for e in by_type(events, "TASK_REFIRED")] == ["TASK_REFIRED"]
+    assert len(by_type(events, "TASK_COMPLETED")) == 3
+    assert len(by_type(events, "ORDER_TASK_REOPENED")) == 2
+    changes = [e["data"]["new_status"] for e in by_type(events, "ORDER_STATUS_CHANGED")]
+    assert changes == ["IN_PROGRESS", "COMPLETED"] * 3
+    flows = {w.id: w for w in stack.executions() if w.workflow_type == "AutoCompleteWorkflow"}
+    kitchen = stack.settings.kitchen
+    assert set(flows) == {f"complete-{task_id}-{n}@{kitchen}" for n in (1, 2, 3)}

@@ -17,6 +17,7 @@ BODIES: dict[str, Any] = {
     "confirmOrder": {"items": {"dip_cup": 1}},
     "quoteOrder": {"items": {"dip_cup": 1}},
     "rushOrder": {"rush": True},
+    "voidOrderLine": {"item_key": "dip_cup"},
     "addCounter": {"name": "pastry", "capacity": 1},
     "changeCounterCapacity": {"capacity": 5},
     "addMachine": {"name": "oven-9", "counter": "griller", "capacity": 1},
@@ -32,8 +33,11 @@ ROLE_OF_EXPECTED = {
     "quoteOrder": {"manager", "integration"},
     "rushOrder": {"manager", "integration"},
     "cancelOrder": {"manager", "integration"},
+    "voidOrderLine": {"manager", "integration"},
     "startTask": {"manager", "station"},
     "completeTask": {"manager", "station"},
+    "recallTask": {"manager", "station"},
+    "refireTask": {"manager", "station"},
 }
 
 

@@ -46,6 +46,7 @@ def test_values_are_parsed_by_type() -> None:
         ("KP_LOG_FORMAT", "xml"),
         ("KP_METRICS_PORT", "-1"),
         ("KP_METRICS_PORT", "70000"),
+        ("KP_RECALL_WINDOW_SECS", "0"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -63,9 +64,12 @@ def test_scheduling_settings_reach_the_policy() -> None:
             "KP_PROMISE_ON_CONFIRM": "false",
             "KP_PROMISE_BREAK_SECS": "1200",
             "KP_PROMISE_REPAIR_SECS": "300",
+            "KP_RECALL_WINDOW_SECS": "45",
         }
     )
     policy = policy_from(s)
+    assert policy.recall_window_secs == 45
+    assert Settings.from_env({}).recall_window_secs == 120
     assert (policy.promise_break_secs, policy.promise_repair_secs) == (1200, 300)
     assert (policy.rush_credit_secs, policy.promise_reaction_secs) == (300, 8)
     assert policy.promise_on_confirm is False

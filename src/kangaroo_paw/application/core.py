@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -212,6 +213,17 @@ class KitchenCore(Application[UUID]):
         )
         touched[cook.id] = cook
         return cook
+
+    def withdraw(
+        self, task: Task, stations: Mapping[str, Station], touched: Touched, at: datetime
+    ) -> None:
+        """Cancel an open task, giving back what it holds (an order cancelled, a line
+        voided)."""
+        cook = self.release(task, stations, touched)
+        if cook is not None:
+            cook.drop(task.id)
+        task.cancel(at)
+        touched[task.id] = task
 
     def task(self, task_id: UUID) -> Task:
         return self.load(Task, task_id, "task")

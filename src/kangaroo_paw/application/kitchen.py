@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kangaroo_paw.application.access import AccessCommands
 from kangaroo_paw.application.all_day import AllDayQueries
+from kangaroo_paw.application.corrections import CorrectionCommands
 from kangaroo_paw.application.orders import OrderCommands
 from kangaroo_paw.application.recipes import RecipeCommands
 from kangaroo_paw.application.staff import StaffCommands
@@ -14,6 +15,7 @@ from kangaroo_paw.application.tasks import TaskCommands
 class Kitchen(
     OrderCommands,
     TaskCommands,
+    CorrectionCommands,
     StationCommands,
     StaffCommands,
     RecipeCommands,

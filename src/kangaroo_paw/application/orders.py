@@ -283,13 +283,8 @@ class OrderCommands(PromiseQueries):
         touched: Touched = {order.id: order}
         stations = self.stations()
         for task in tasks:
-            if task.is_final:
-                continue
-            cook = self.release(task, stations, touched)
-            if cook is not None:
-                cook.drop(task.id)
-            task.cancel(now)
-            touched[task.id] = task
+            if not task.is_final:
+                self.withdraw(task, stations, touched, now)
         self.save(*touched.values())
         return OrderView.of(order, tasks, now)
 

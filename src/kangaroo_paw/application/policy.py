@@ -28,3 +28,4 @@ class Policy:
     max_lines_per_order: int = 100
     max_tasks_per_order: int = 2000
     conflict_retries: int = 8
+    recall_window_secs: float = 120.0  # a completion may be recalled this long after it

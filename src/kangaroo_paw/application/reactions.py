@@ -24,6 +24,8 @@ ALLOCATION_TRIGGERS: frozenset[type] = frozenset(
         Task.Requeued,
         Task.Rerouted,
         Task.Cancelled,
+        Task.Refired,
+        Task.DependencyReopened,
         Station.CameUp,
         Station.Created,
         Station.CapacityChanged,
@@ -66,8 +68,10 @@ def _react(
     elif kind is Task.Assigned and task_id is not None:
         deadline = _time(fields["assigned_at"]) + timedelta(seconds=assignment_ttl_secs)
         scheduler.schedule_timeout(task_id, int(fields["assignment_no"]), deadline)
-    elif kind is Task.Started and task_id is not None:
-        scheduler.schedule_completion(task_id, _time(fields["due_at"]))
+    elif kind in (Task.Started, Task.Recalled) and task_id is not None:
+        # A TASK_STARTED read off the wire from before starts were numbered is the first.
+        start_no = int(fields.get("start_no", 1))
+        scheduler.schedule_completion(task_id, start_no, _time(fields["due_at"]))
 
 
 def rearm(tasks: list[TaskView], scheduler: Scheduler, assignment_ttl_secs: float) -> int:
@@ -78,8 +82,7 @@ def rearm(tasks: list[TaskView], scheduler: Scheduler, assignment_ttl_secs: floa
             deadline = task.assigned_at + timedelta(seconds=assignment_ttl_secs)
             scheduler.schedule_timeout(task.task_id, task.assignment_no, deadline)
             armed += 1
-        elif task.status == "STARTED" and task.started_at is not None:
-            due = task.started_at + timedelta(seconds=task.estimate_secs)
-            scheduler.schedule_completion(task.task_id, due)
+        elif task.status == "STARTED" and task.due_at is not None:
+            scheduler.schedule_completion(task.task_id, task.start_no, task.due_at)
             armed += 1
     return armed

@@ -90,8 +90,8 @@ class CoalescingScheduler(Scheduler):
     def request_allocation(self) -> None:
         self.requested = True
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
-        self.inner.schedule_completion(task_id, due_at)
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
+        self.inner.schedule_completion(task_id, start_no, due_at)
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         self.inner.schedule_timeout(task_id, assignment_no, deadline)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -197,14 +197,15 @@ class TaskCommands(KitchenCore):
         return TaskView.of(task)
 
     @retried
-    def auto_complete(self, task_id: UUID) -> bool:
-        """Timer callback: complete a STARTED task; anything else is already settled."""
+    def auto_complete(self, task_id: UUID, start_no: int) -> bool:
+        """Timer callback: complete a task still STARTED under ``start_no``; anything else is
+        settled already, or started anew (a re-fire, a recall) with a timer of its own."""
         task = self._task_or_none(task_id)
-        if task is None or task.status != TaskStatus.STARTED:
+        if task is None or task.status != TaskStatus.STARTED or task.start_no != start_no:
             return False
         now = self.clock.now()
-        assert task.started_at is not None  # it is STARTED
-        due = task.started_at + timedelta(seconds=task.estimate_secs)  # what the timer was set to
+        due = task.due_at  # what the timer was set to (a recall sets a fresh one)
+        assert due is not None  # it is STARTED
         self._complete(task, now)
         self.metrics.timer_fired("complete", (now - due).total_seconds())
         return True

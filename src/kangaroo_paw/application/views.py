@@ -51,6 +51,13 @@ class TaskFields(msgspec.Struct, frozen=True, kw_only=True):
     interrupted_at: datetime | None  # its machine went down while it ran (it ran on)
     modifiers: list[str]  # its order line's, e.g. "no onion"
     allergens: list[str]  # its order line's allergen flags
+    # Re-fire and recall: the attempt (1 for the first run; +1 per re-fire), the start its
+    # completion timer is keyed by (+1 per start or recall), when that timer is due, and
+    # whether its order line was voided after it started.
+    attempt: int
+    start_no: int
+    due_at: datetime | None
+    voided: bool
 
 
 class TaskView(TaskFields, frozen=True, kw_only=True):
@@ -93,6 +100,10 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
             interrupted_at=task.interrupted_at,
             modifiers=list(task.modifiers),
             allergens=list(task.allergens),
+            attempt=task.attempt,
+            start_no=task.start_no,
+            due_at=task.due_at,
+            voided=task.voided,
             assignment_no=task.assignment_no,
         )
 
@@ -116,6 +127,7 @@ class OrderFields(msgspec.Struct, frozen=True, kw_only=True):
     note: str | None
     modifiers: dict[str, list[str]]  # by item key; items without any are absent
     allergens: dict[str, list[str]]
+    voided_items: dict[str, str]  # lines voided: item key → reason
 
 
 class OrderView(OrderFields, frozen=True, kw_only=True):
@@ -155,6 +167,7 @@ class OrderView(OrderFields, frozen=True, kw_only=True):
             note=order.note,
             modifiers={k: list(v) for k, v in order.modifiers.items()},
             allergens={k: list(v) for k, v in order.allergens.items()},
+            voided_items=dict(order.voided_items),
             late=order.is_late(now),
             tasks=[TaskView.of(t) for t in tasks],
         )

@@ -46,6 +46,30 @@ class InvalidTransition(KitchenError):
     code = "invalid_state"
 
 
+class RecallWindowPassed(InvalidTransition):
+    """A completion older than the recall window (KP_RECALL_WINDOW_SECS) stays done."""
+
+    code = "recall_window_passed"
+
+
+class TaskVoided(InvalidTransition):
+    """The task's order line was voided: it is not recalled or re-fired."""
+
+    code = "task_voided"
+
+
+class LineAlreadyVoided(InvalidTransition):
+    """The order line was voided already."""
+
+    code = "line_already_voided"
+
+
+class LineNotFound(NotFound):
+    """The order has no line of that item."""
+
+    code = "line_not_found"
+
+
 class Conflict(KitchenError):
     """The command contradicts what is already recorded (same id, other payload)."""
 

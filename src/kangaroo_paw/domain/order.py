@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kangaroo_paw.domain.errors import InvalidTransition
+from kangaroo_paw.domain.errors import InvalidTransition, LineAlreadyVoided, LineNotFound
 from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS
 from kangaroo_paw.domain.ticket import Channel, Ticket
 
@@ -32,7 +32,7 @@ class Order(Aggregate):
     always sees the others (optimistic concurrency retries a racing completion)."""
 
     TOPIC = "kangaroo_paw.order.v1"
-    class_version = 3  # snapshots: rush credit and promise (v2), ticket content (v3)
+    class_version = 3  # snapshots: v2 rush credit and promise, v3 ticket content and voids
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -44,8 +44,11 @@ class Order(Aggregate):
 
     @staticmethod
     def upcast_v2_v3(state: dict[str, Any]) -> None:
-        """Orders snapshotted before ticket content have an empty ticket."""
+        """Orders snapshotted before ticket content and voids: an empty ticket, nothing
+        voided."""
         _empty_ticket(state)
+        state["voided_items"] = {}
+        state["voided_task_ids"] = []
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.order.confirmed.v1"
@@ -99,6 +102,25 @@ class Order(Aggregate):
         task_id: UUID
         completed_count: int
 
+    class TaskReopened(Aggregate.Event):
+        """A counted completion undone (the task was recalled or re-fired)."""
+
+        TOPIC = "kangaroo_paw.order.task_reopened.v1"
+        WIRE: ClassVar[str] = "ORDER_TASK_REOPENED"
+        task_id: UUID
+        completed_count: int
+        reopened_at: datetime
+
+    class LineVoided(Aggregate.Event):
+        """An item line taken off the order; its tasks no longer count for it."""
+
+        TOPIC = "kangaroo_paw.order.line_voided.v1"
+        WIRE: ClassVar[str] = "ORDER_LINE_VOIDED"
+        item_key: str
+        reason: str
+        task_ids: list[UUID]
+        voided_at: datetime
+
     class Cancelled(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.cancelled.v1"
         WIRE: ClassVar[str] = "ORDER_CANCELLED"
@@ -144,6 +166,8 @@ class Order(Aggregate):
         self.note = note
         self.modifiers = {k: list(v) for k, v in modifiers.items()}
         self.allergens = {k: list(v) for k, v in allergens.items()}
+        self.voided_items: dict[str, str] = {}  # item key → reason
+        self.voided_task_ids: list[UUID] = []
 
     @property
     def ticket(self) -> Ticket:
@@ -172,21 +196,76 @@ class Order(Aggregate):
                 old_status=str(self.status), new_status=OrderStatus.IN_PROGRESS, changed_at=at
             )
 
+    @property
+    def all_done(self) -> bool:
+        """Every task of a line still on the order is completed."""
+        done = set(self.completed_task_ids)
+        voided = set(self.voided_task_ids)
+        return all(t in done for t in self.task_ids if t not in voided)
+
     def task_completed(self, task_id: UUID, at: datetime) -> None:
         if task_id not in self.task_ids:
             raise InvalidTransition(f"task {task_id} is not part of order {self.id}")
+        if task_id in self.voided_task_ids:
+            return  # its line was voided: finishing it does not matter for the order
         if task_id in self.completed_task_ids:
             raise InvalidTransition(f"task {task_id} already counted as completed")
         if self.status == OrderStatus.CANCELLED:
             raise InvalidTransition(f"order {self.id} is cancelled")
         self._task_completed(task_id=task_id, completed_count=len(self.completed_task_ids) + 1)
-        if len(self.completed_task_ids) == len(self.task_ids):
+        if self.all_done:
             new = OrderStatus.COMPLETED
         elif self.status in (OrderStatus.CONFIRMED, OrderStatus.IN_PROGRESS):
             new = OrderStatus.PART_COMPLETED
         else:
             return
         self._status_changed(old_status=str(self.status), new_status=new, changed_at=at)
+
+    def task_reopened(self, task_id: UUID, at: datetime) -> None:
+        """Un-count a completion (recall, re-fire): a COMPLETED order is in progress again,
+        PART_COMPLETED while other completions remain, IN_PROGRESS when none do."""
+        if self.status == OrderStatus.CANCELLED:
+            raise InvalidTransition(
+                f"order {self.id} is cancelled", order_id=str(self.id), status=str(self.status)
+            )
+        if task_id not in self.completed_task_ids:
+            raise InvalidTransition(f"task {task_id} is not counted as completed")
+        self._task_reopened(
+            task_id=task_id, completed_count=len(self.completed_task_ids) - 1, reopened_at=at
+        )
+        new = OrderStatus.PART_COMPLETED if self.completed_task_ids else OrderStatus.IN_PROGRESS
+        if self.status != new:
+            self._status_changed(old_status=str(self.status), new_status=new, changed_at=at)
+
+    def void_line(self, item_key: str, reason: str, task_ids: list[UUID], at: datetime) -> None:
+        """Take the ``item_key`` line off an open order; ``task_ids`` are its tasks. When
+        everything left is done the order is COMPLETED; when no line is left it is
+        CANCELLED (the caller withdraws the open tasks, as for a cancel)."""
+        if self.is_final:
+            raise InvalidTransition(
+                f"order {self.id} is {self.status}; only an open order's lines can be voided",
+                order_id=str(self.id),
+                status=str(self.status),
+            )
+        if item_key not in self.items:
+            raise LineNotFound(
+                f"order {self.id} has no line {item_key!r}",
+                order_id=str(self.id),
+                item_key=item_key,
+            )
+        if item_key in self.voided_items:
+            raise LineAlreadyVoided(
+                f"line {item_key!r} of order {self.id} is voided already",
+                order_id=str(self.id),
+                item_key=item_key,
+            )
+        self._line_voided(item_key=item_key, reason=reason, task_ids=task_ids, voided_at=at)
+        if len(self.voided_items) == len(self.items):
+            self.cancel(at, reason or f"every line voided (last: {item_key})")
+        elif self.all_done:
+            self._status_changed(
+                old_status=str(self.status), new_status=OrderStatus.COMPLETED, changed_at=at
+            )
 
     def reprioritise(self, priority: str, rush_credit_secs: float, at: datetime) -> bool:
         """Rush or un-rush an open order; returns False when nothing changes."""
@@ -227,12 +306,23 @@ class Order(Aggregate):
     @event(StatusChanged)
     def _status_changed(self, old_status: str, new_status: str, changed_at: datetime) -> None:
         self.status = OrderStatus(new_status)
-        if self.status == OrderStatus.COMPLETED:
-            self.completed_at = changed_at
+        # A recall or re-fire can take a COMPLETED order back into progress.
+        self.completed_at = changed_at if self.status == OrderStatus.COMPLETED else None
 
     @event(TaskCompleted)
     def _task_completed(self, task_id: UUID, completed_count: int) -> None:
         self.completed_task_ids.append(task_id)
+
+    @event(TaskReopened)
+    def _task_reopened(self, task_id: UUID, completed_count: int, reopened_at: datetime) -> None:
+        self.completed_task_ids.remove(task_id)
+
+    @event(LineVoided)
+    def _line_voided(
+        self, item_key: str, reason: str, task_ids: list[UUID], voided_at: datetime
+    ) -> None:
+        self.voided_items[item_key] = reason
+        self.voided_task_ids.extend(task_ids)
 
     @event(Reprioritised)
     def _reprioritised(

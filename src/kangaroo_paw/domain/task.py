@@ -9,7 +9,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kangaroo_paw.domain.errors import Forbidden, InvalidTransition
+from kangaroo_paw.domain.errors import (
+    Forbidden,
+    InvalidTransition,
+    RecallWindowPassed,
+    TaskVoided,
+)
 from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS, SortKey, dispatch_key
 
 
@@ -94,9 +99,17 @@ class Task(Aggregate):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.started.v1"
         WIRE: ClassVar[str] = "TASK_STARTED"
+        class_version = 2
         staff_id: UUID
         started_at: datetime
         due_at: datetime
+        start_no: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Before re-fire and recall a task started once: its completion timer is the
+            first start's."""
+            state["start_no"] = 1
 
     class Completed(Aggregate.Event):
         order_id: UUID
@@ -149,6 +162,49 @@ class Task(Aggregate):
         cancelled_at: datetime
         previous_status: str
 
+    class Recalled(Aggregate.Event):
+        """A completion undone within the recall window: STARTED again under a new start
+        number, with a fresh estimate (``due_at``) for its completion timer."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.recalled.v1"
+        WIRE: ClassVar[str] = "TASK_RECALLED"
+        start_no: int
+        due_at: datetime
+        recalled_at: datetime
+
+    class Refired(Aggregate.Event):
+        """The step is done again (a dropped plate): a new attempt, ready at once, keeping
+        the task's dispatch key (its order's place in the queue)."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.refired.v1"
+        WIRE: ClassVar[str] = "TASK_REFIRED"
+        attempt: int
+        previous_status: str
+        reason: str
+        refired_at: datetime
+
+    class DependencyReopened(Aggregate.Event):
+        """A dependency this task had seen complete was recalled or re-fired: the task waits
+        for it again (and gives back an assignment it had)."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.dependency_reopened.v1"
+        WIRE: ClassVar[str] = "TASK_DEPENDENCY_REOPENED"
+        dependency_id: UUID
+        reopened_at: datetime
+
+    class Voided(Aggregate.Event):
+        """Its order line was voided after it started: it may still finish, but that no
+        longer counts for the order."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.voided.v1"
+        WIRE: ClassVar[str] = "TASK_VOIDED"
+        reason: str
+        voided_at: datetime
+
     @event(Created)
     def __init__(
         self,
@@ -189,6 +245,7 @@ class Task(Aggregate):
         self.depends_on = list(depends_on)
         self.dependents = list(dependents)
         self.pending_deps = len(depends_on)
+        self.deps_met: list[UUID] = []  # the dependencies seen completed (and not reopened)
         self.created_at = created_at  # the order's confirm time: every task is made then
         self.tail_secs = tail_secs
         self.rush_credit_secs = rush_credit_secs
@@ -206,6 +263,10 @@ class Task(Aggregate):
         self.interrupted_at: datetime | None = None
         self.assignment_no = 0
         self.requeue_count = 0
+        self.attempt = 1  # +1 per re-fire
+        self.start_no = 0  # +1 each time it enters STARTED (start, recall): keys its timer
+        self.due_at: datetime | None = None
+        self.voided = False
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -247,8 +308,8 @@ class Task(Aggregate):
     def dependency_met(self, dependency_id: UUID, at: datetime) -> None:
         if dependency_id not in self.depends_on:
             raise InvalidTransition(f"task {self.id} does not wait for {dependency_id}")
-        if self.status == TaskStatus.CANCELLED:
-            return
+        if self.status == TaskStatus.CANCELLED or dependency_id in self.deps_met:
+            return  # cancelled, or went ahead while the dependency was re-done
         self._dependency_met(order_id=self.order_id, dependency_id=dependency_id)
         if self.pending_deps == 0:
             self._ready(order_id=self.order_id, ready_at=at)
@@ -296,6 +357,7 @@ class Task(Aggregate):
             staff_id=self.assigned_staff_id,
             started_at=at,
             due_at=at + timedelta(seconds=self.estimate_secs),
+            start_no=self.start_no + 1,
         )
 
     def complete(self, at: datetime) -> None:
@@ -361,6 +423,93 @@ class Task(Aggregate):
             raise InvalidTransition(f"task {self.id} is already {self.status}")
         self._cancelled(order_id=self.order_id, cancelled_at=at, previous_status=str(self.status))
 
+    def recall(self, at: datetime, window_secs: float) -> None:
+        """Undo a completion bumped by mistake, within ``window_secs`` of it. The task runs
+        again on a fresh estimate from now: how much was left is unknown (and zero when its
+        timer completed it, which would bump it again at once)."""
+        self._check_redo("recalled")
+        if self.status != TaskStatus.COMPLETED:
+            raise InvalidTransition(
+                f"task {self.id} is {self.status}; only a COMPLETED task can be recalled",
+                task_id=str(self.id),
+                status=str(self.status),
+            )
+        assert self.completed_at is not None
+        age = (at - self.completed_at).total_seconds()
+        if age > window_secs:
+            raise RecallWindowPassed(
+                f"task {self.id} completed {age:.0f} s ago; recall is possible for "
+                f"{window_secs:g} s",
+                task_id=str(self.id),
+                completed_secs_ago=round(age, 3),
+                window_secs=window_secs,
+            )
+        self._recalled(
+            order_id=self.order_id,
+            start_no=self.start_no + 1,
+            due_at=at + timedelta(seconds=self.estimate_secs),
+            recalled_at=at,
+        )
+
+    def refire(self, at: datetime, reason: str = "") -> None:
+        """Start the step over as a new attempt: it is ready at once (its dependencies were
+        met before it started) and keeps its dispatch key. What the old attempt held is the
+        caller's to release first (``held_stations`` still says what while it is STARTED)."""
+        self._check_redo("re-fired")
+        if self.status not in (TaskStatus.STARTED, TaskStatus.COMPLETED):
+            raise InvalidTransition(
+                f"task {self.id} is {self.status}; only a STARTED or COMPLETED task can be "
+                "re-fired",
+                task_id=str(self.id),
+                status=str(self.status),
+            )
+        self._refired(
+            order_id=self.order_id,
+            attempt=self.attempt + 1,
+            previous_status=str(self.status),
+            reason=reason,
+            refired_at=at,
+        )
+
+    def waits_again_for(self, dependency_id: UUID) -> bool:
+        """Whether a re-done ``dependency_id`` makes this task wait again: only a task that
+        has not started does; one that started or finished goes on with what it has."""
+        return dependency_id in self.deps_met and self.status in (
+            TaskStatus.UNASSIGNED,
+            TaskStatus.ASSIGNED,
+        )
+
+    def reopen_dependency(self, dependency_id: UUID, at: datetime) -> None:
+        """Wait again for ``dependency_id`` (see ``waits_again_for``), giving back an
+        assignment; the caller releases what it held first."""
+        if not self.waits_again_for(dependency_id):
+            raise InvalidTransition(
+                f"task {self.id} is {self.status} and does not wait again for {dependency_id}",
+                task_id=str(self.id),
+            )
+        self._dependency_reopened(
+            order_id=self.order_id, dependency_id=dependency_id, reopened_at=at
+        )
+
+    def void(self, at: datetime, reason: str = "") -> None:
+        """Flag a started (or finished) task whose line was voided; an unstarted one is
+        cancelled instead."""
+        if self.status not in (TaskStatus.STARTED, TaskStatus.COMPLETED):
+            raise InvalidTransition(
+                f"task {self.id} is {self.status}; only a started task is flagged voided "
+                "(an unstarted one is cancelled)",
+                task_id=str(self.id),
+            )
+        if not self.voided:
+            self._voided(order_id=self.order_id, reason=reason, voided_at=at)
+
+    def _check_redo(self, what: str) -> None:
+        if self.voided:
+            raise TaskVoided(
+                f"task {self.id} belongs to a voided line and cannot be {what}",
+                task_id=str(self.id),
+            )
+
     # -- events (state changes only: these re-run on every replay) --------------------------
 
     @event(BecameReady)
@@ -370,6 +519,7 @@ class Task(Aggregate):
     @event(DependencyMet)
     def _dependency_met(self, order_id: UUID, dependency_id: UUID) -> None:
         self.pending_deps -= 1
+        self.deps_met.append(dependency_id)
 
     @event(Assigned)
     def _assigned(
@@ -391,10 +541,17 @@ class Task(Aggregate):
 
     @event(Started)
     def _started(
-        self, order_id: UUID, staff_id: UUID, started_at: datetime, due_at: datetime
+        self,
+        order_id: UUID,
+        staff_id: UUID,
+        started_at: datetime,
+        due_at: datetime,
+        start_no: int,
     ) -> None:
         self.status = TaskStatus.STARTED
         self.started_at = started_at
+        self.due_at = due_at
+        self.start_no = start_no
 
     @event(Completed)
     def _completed(self, order_id: UUID, completed_at: datetime, actual_secs: float) -> None:
@@ -406,12 +563,9 @@ class Task(Aggregate):
         self, order_id: UUID, boost: float, assignment_no: int, requeued_at: datetime
     ) -> None:
         self.status = TaskStatus.UNASSIGNED
+        self._unassign()
         self.requeue_boost = boost
         self.requeue_count += 1
-        self.assigned_staff_id = None
-        self.assigned_staff = None
-        self.assigned_machine = None
-        self.assigned_at = None
 
     @event(Rerouted)
     def _rerouted(
@@ -438,6 +592,53 @@ class Task(Aggregate):
     def _cancelled(self, order_id: UUID, cancelled_at: datetime, previous_status: str) -> None:
         self.status = TaskStatus.CANCELLED
         self.cancelled_at = cancelled_at
+
+    @event(Recalled)
+    def _recalled(
+        self, order_id: UUID, start_no: int, due_at: datetime, recalled_at: datetime
+    ) -> None:
+        self.status = TaskStatus.STARTED
+        self.start_no = start_no
+        self.due_at = due_at
+        self.completed_at = None
+
+    @event(Refired)
+    def _refired(
+        self,
+        order_id: UUID,
+        attempt: int,
+        previous_status: str,
+        reason: str,
+        refired_at: datetime,
+    ) -> None:
+        self.status = TaskStatus.UNASSIGNED
+        self.attempt = attempt
+        self.ready_at = refired_at
+        self._unassign()
+        self.started_at = None
+        self.completed_at = None
+        self.due_at = None
+
+    @event(DependencyReopened)
+    def _dependency_reopened(
+        self, order_id: UUID, dependency_id: UUID, reopened_at: datetime
+    ) -> None:
+        self.status = TaskStatus.UNASSIGNED
+        self.pending_deps += 1
+        self.deps_met.remove(dependency_id)
+        self.ready_at = None
+        self._unassign()
+
+    @event(Voided)
+    def _voided(self, order_id: UUID, reason: str, voided_at: datetime) -> None:
+        self.voided = True
+
+    def _unassign(self) -> None:
+        self.assigned_staff_id = None
+        self.assigned_staff = None
+        self.assigned_machine = None
+        self.assigned_at = None
+        self.requeue_boost = 0.0
 
     def _state_word(self) -> str:
         if self.status == TaskStatus.UNASSIGNED and self.pending_deps:

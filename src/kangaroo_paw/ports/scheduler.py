@@ -14,8 +14,9 @@ class TimerHandlers(Protocol):
         """Run allocation passes; return how many tasks were assigned."""
         ...
 
-    def auto_complete(self, task_id: UUID) -> bool:
-        """Complete a started task whose estimate ran out; False if nothing to do."""
+    def auto_complete(self, task_id: UUID, start_no: int) -> bool:
+        """Complete a task still STARTED under ``start_no`` whose estimate ran out; False if
+        nothing to do (completed by hand, re-fired, recalled since: another start)."""
         ...
 
     def requeue_stale(self, task_id: UUID, assignment_no: int) -> bool:
@@ -28,15 +29,15 @@ class Scheduler(Protocol):
 
     def request_allocation(self) -> None: ...
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None: ...
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None: ...
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None: ...
 
     def close(self) -> None: ...
 
 
-def timer_id(kind: str, task_id: UUID, assignment_no: int | None = None) -> str:
-    """Deterministic timer/workflow id: one timer per task start, one per assignment."""
-    if assignment_no is None:
-        return f"{kind}-{task_id}"
-    return f"{kind}-{task_id}-{assignment_no}"
+def timer_id(kind: str, task_id: UUID, number: int) -> str:
+    """Deterministic timer/workflow id: a completion per start of a task (``start_no``:
+    every attempt, and every recall within one, starts anew), a timeout per assignment
+    (``assignment_no``). Never reused, since Temporal rejects a workflow id seen before."""
+    return f"{kind}-{task_id}-{number}"

@@ -38,7 +38,7 @@ class SimulatedScheduler(Scheduler):
         requested, self.allocation_requested = self.allocation_requested, False
         return requested
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
         self.completion_timers += 1
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:

@@ -36,7 +36,7 @@ class RecordingScheduler:
     def request_allocation(self) -> None:
         self._record("allocate")
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
         self._record("complete", task_id)
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:

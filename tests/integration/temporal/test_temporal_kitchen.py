@@ -97,7 +97,7 @@ def test_orders_complete_through_temporal(stack: Stack, temporal: TemporalHarnes
         assert 0 <= lateness < 5
     assert temporal.status(allocation_workflow_id(temporal.kitchen)) is not None
     for task in tasks:
-        assert temporal.result(completion_workflow_id(temporal.kitchen, task.task_id)) is True
+        assert temporal.result(completion_workflow_id(temporal.kitchen, task.task_id, 1)) is True
 
 
 def test_a_task_nobody_starts_is_requeued_by_its_timeout(temporal: TemporalHarness) -> None:

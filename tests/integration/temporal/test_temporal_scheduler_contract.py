@@ -39,9 +39,9 @@ class TrackingScheduler(TemporalScheduler):
 
     due: dict[str, datetime]
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
-        super().schedule_completion(task_id, due_at)
-        self.due.setdefault(completion_workflow_id(self.kitchen, task_id), due_at)
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
+        super().schedule_completion(task_id, start_no, due_at)
+        self.due.setdefault(completion_workflow_id(self.kitchen, task_id, start_no), due_at)
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         super().schedule_timeout(task_id, assignment_no, deadline)

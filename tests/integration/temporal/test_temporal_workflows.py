@@ -45,7 +45,7 @@ class RecordingHandlers:
         time.sleep(self.pass_secs)
         return 0
 
-    def auto_complete(self, task_id: UUID) -> bool:
+    def auto_complete(self, task_id: UUID, start_no: int) -> bool:
         with self._lock:
             if self.fail_first > 0:
                 self.fail_first -= 1
@@ -72,17 +72,32 @@ def test_a_completion_timer_fires_at_its_due_time_once(temporal: TemporalHarness
     scheduler = temporal.scheduler()
     task = uuid4()
     due = soon(1.5)
-    scheduler.schedule_completion(task, due)
-    scheduler.schedule_completion(task, due)  # a redelivered TASK_STARTED
+    scheduler.schedule_completion(task, 1, due)
+    scheduler.schedule_completion(task, 1, due)  # a redelivered TASK_STARTED
     wait_for(lambda: bool(handlers.completed), 15, "the completion")
-    scheduler.schedule_completion(task, due)  # ... even after the timer fired
+    scheduler.schedule_completion(task, 1, due)  # ... even after the timer fired
     fired_at = handlers.completed[0][1]
     assert fired_at >= due.timestamp() - 0.05
     assert fired_at <= due.timestamp() + 5
-    assert temporal.result(completion_workflow_id(temporal.kitchen, task)) is True
+    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 1)) is True
     time.sleep(1)
     assert [t for t, _ in handlers.completed] == [task]
     assert scheduler.duplicates == 2
+
+
+def test_a_second_start_of_the_same_task_gets_a_timer_of_its_own(temporal: TemporalHarness) -> None:
+    """A re-fired attempt restarts a task whose first timer already fired: under
+    ``complete-{task}`` Temporal would reject it as a duplicate and it would never fire."""
+    handlers = RecordingHandlers()
+    temporal.start_worker(handlers)
+    scheduler = temporal.scheduler()
+    task = uuid4()
+    scheduler.schedule_completion(task, 1, soon(0))
+    wait_for(lambda: bool(handlers.completed), 15, "the first start's completion")
+    scheduler.schedule_completion(task, 2, soon(0.5))
+    wait_for(lambda: len(handlers.completed) >= 2, 15, "the second start's completion")
+    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 2)) is True
+    assert scheduler.duplicates == 0
 
 
 def test_a_timeout_timer_is_one_per_assignment(temporal: TemporalHarness) -> None:
@@ -106,7 +121,7 @@ def test_a_timer_already_due_fires_at_once(temporal: TemporalHarness) -> None:
     temporal.start_worker(handlers)
     task = uuid4()
     started = time.time()
-    temporal.scheduler().schedule_completion(task, soon(-60))
+    temporal.scheduler().schedule_completion(task, 1, soon(-60))
     wait_for(lambda: bool(handlers.completed), 10, "the overdue completion")
     assert handlers.completed[0][1] - started < 5
 
@@ -115,7 +130,7 @@ def test_a_timer_is_durable_without_a_worker(temporal: TemporalHarness) -> None:
     """Scheduled while no worker runs; the worker that comes later still fires it."""
     handlers = RecordingHandlers()
     task = uuid4()
-    temporal.scheduler().schedule_completion(task, soon(1))
+    temporal.scheduler().schedule_completion(task, 1, soon(1))
     time.sleep(2)
     assert not handlers.completed
     temporal.start_worker(handlers)
@@ -183,8 +198,8 @@ def test_an_unknown_task_ends_the_timer_cleanly(temporal: TemporalHarness) -> No
     handlers.raise_on_complete = NotFound("task gone")
     temporal.start_worker(handlers)
     task = uuid4()
-    temporal.scheduler().schedule_completion(task, soon(0))
-    assert temporal.result(completion_workflow_id(temporal.kitchen, task)) is False
+    temporal.scheduler().schedule_completion(task, 1, soon(0))
+    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 1)) is False
 
 
 def test_a_broken_rule_fails_the_timer_without_retrying(temporal: TemporalHarness) -> None:
@@ -192,8 +207,8 @@ def test_a_broken_rule_fails_the_timer_without_retrying(temporal: TemporalHarnes
     handlers.raise_on_complete = InvalidTransition("cannot complete")
     temporal.start_worker(handlers)
     task = uuid4()
-    temporal.scheduler().schedule_completion(task, soon(0))
-    workflow_id = completion_workflow_id(temporal.kitchen, task)
+    temporal.scheduler().schedule_completion(task, 1, soon(0))
+    workflow_id = completion_workflow_id(temporal.kitchen, task, 1)
     wait_for(
         lambda: temporal.status(workflow_id) == WorkflowExecutionStatus.FAILED, 10, "a failure"
     )
@@ -204,8 +219,8 @@ def test_a_failing_activity_is_retried(temporal: TemporalHarness) -> None:
     handlers.fail_first = 2
     temporal.start_worker(handlers)
     task = uuid4()
-    temporal.scheduler().schedule_completion(task, soon(0))
-    assert temporal.result(completion_workflow_id(temporal.kitchen, task), timeout=30) is True
+    temporal.scheduler().schedule_completion(task, 1, soon(0))
+    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 1), timeout=30) is True
     assert [t for t, _ in handlers.completed] == [task]
 
 
@@ -214,7 +229,7 @@ def test_histories_replay_deterministically(temporal: TemporalHarness) -> None:
     temporal.start_worker(handlers)
     scheduler = temporal.scheduler()
     task = uuid4()
-    scheduler.schedule_completion(task, soon(0.5))
+    scheduler.schedule_completion(task, 1, soon(0.5))
     scheduler.schedule_timeout(task, 1, soon(0.5))
     for _ in range(3):
         scheduler.request_allocation()
@@ -225,7 +240,7 @@ def test_histories_replay_deterministically(temporal: TemporalHarness) -> None:
     )
     replayer = Replayer(workflows=list(WORKFLOWS))
     for workflow_id in (
-        completion_workflow_id(temporal.kitchen, task),
+        completion_workflow_id(temporal.kitchen, task, 1),
         timeout_workflow_id(temporal.kitchen, task, 1),
         allocation_workflow_id(temporal.kitchen),
     ):

@@ -37,8 +37,8 @@ class Handlers:
         time.sleep(self.pass_secs)
         return 3
 
-    def auto_complete(self, task_id: UUID) -> bool:
-        self.calls.append(("complete", task_id))
+    def auto_complete(self, task_id: UUID, start_no: int) -> bool:
+        self.calls.append(("complete", task_id, start_no))
         return bool(self._answer())
 
     def requeue_stale(self, task_id: UUID, assignment_no: int) -> bool:
@@ -46,14 +46,21 @@ class Handlers:
         return bool(self._answer())
 
 
-def test_auto_complete_calls_the_kitchen() -> None:
+def test_auto_complete_calls_the_kitchen_with_the_start_number() -> None:
     handlers = Handlers()
     task = uuid4()
-    done = ActivityEnvironment().run(
-        KitchenActivities(handlers).auto_complete, TimerInput(str(task), "2025-01-01T00:00:00Z")
-    )
+    timer = TimerInput(str(task), "2025-01-01T00:00:00Z", start_no=3)
+    done = ActivityEnvironment().run(KitchenActivities(handlers).auto_complete, timer)
     assert done is True
-    assert handlers.calls == [("complete", task)]
+    assert handlers.calls == [("complete", task, 3)]
+
+
+def test_a_timer_armed_before_starts_were_numbered_is_the_first_start() -> None:
+    handlers = Handlers()
+    task = uuid4()
+    timer = TimerInput(str(task), "2025-01-01T00:00:00Z")  # an in-flight input without start_no
+    assert ActivityEnvironment().run(KitchenActivities(handlers).auto_complete, timer) is True
+    assert handlers.calls == [("complete", task, 1)]
 
 
 def test_requeue_passes_the_assignment_number() -> None:
@@ -127,9 +134,12 @@ def test_activity_timeouts_and_retries_are_as_documented() -> None:
 def test_workflow_ids_are_deterministic_and_per_kitchen() -> None:
     task = uuid4()
     assert common.allocation_workflow_id("main") == "allocation-main"
-    assert common.completion_workflow_id("main", task) == f"{timer_id('complete', task)}@main"
+    complete = common.completion_workflow_id
+    assert complete("main", task, 1) == f"{timer_id('complete', task, 1)}@main"
     assert common.timeout_workflow_id("main", task, 2) == f"{timer_id('timeout', task, 2)}@main"
-    assert common.completion_workflow_id("a", task) != common.completion_workflow_id("b", task)
+    assert complete("a", task, 1) != complete("b", task, 1)
+    # Every start (a re-fired attempt, a recall) is a workflow of its own.
+    assert complete("main", task, 1) != complete("main", task, 2)
 
 
 def test_commands_run_one_at_a_time_in_a_worker() -> None:
@@ -143,7 +153,7 @@ def test_commands_run_one_at_a_time_in_a_worker() -> None:
     lock = threading.Lock()
 
     class Slow(Handlers):
-        def auto_complete(self, task_id: UUID) -> bool:
+        def auto_complete(self, task_id: UUID, start_no: int) -> bool:
             nonlocal running, overlap
             with lock:
                 running += 1

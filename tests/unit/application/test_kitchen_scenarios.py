@@ -368,10 +368,10 @@ class KitchenScenarios:
         kp.clock.advance(3)
         kp.kitchen.complete_task(task.task_id)  # the cook was quicker than the timer
         head = kp.kitchen.head_position()
-        assert kp.kitchen.auto_complete(task.task_id) is False
+        assert kp.kitchen.auto_complete(task.task_id, 1) is False
         kp.advance(60)  # the timer fires anyway: nothing happens
-        assert kp.kitchen.auto_complete(task.task_id) is False
-        assert kp.kitchen.auto_complete(ids.order_id("unknown")) is False
+        assert kp.kitchen.auto_complete(task.task_id, 1) is False
+        assert kp.kitchen.auto_complete(ids.order_id("unknown"), 1) is False
         assert kp.kitchen.head_position() == head
         assert kp.event_types()["TASK_COMPLETED"] == 1
         assert kp.kitchen.get_task(task.task_id).completed_at is not None
@@ -380,7 +380,7 @@ class KitchenScenarios:
         order = kp.confirm({"dip_cup": 1})
         kp.settle()
         task = kp.tasks(order.order_id)[0]
-        assert kp.kitchen.auto_complete(task.task_id) is False
+        assert kp.kitchen.auto_complete(task.task_id, 1) is False
         assert kp.kitchen.get_task(task.task_id).status == "ASSIGNED"
 
     # -- requeue -------------------------------------------------------------------------------
@@ -479,7 +479,7 @@ class KitchenScenarios:
         assert all(not holders for holders in kp.kitchen.station_holders().values())
         assert all(not s.active_tasks for s in kp.kitchen.list_staff())
         assert kp.kitchen.queue.size() == 0
-        assert kp.kitchen.auto_complete(started.task_id) is False
+        assert kp.kitchen.auto_complete(started.task_id, 1) is False
         # The capacity is there for the next order.
         other = kp.confirm({"burger_combo": 1})
         kp.settle()
@@ -897,7 +897,7 @@ class TestKitchenSqlite(KitchenScenarios):
         try:
             assert again.state() == before
             pending = again.embedded.scheduler.pending_timers()
-            assert f"complete-{fries.task_id}" in pending
+            assert f"complete-{fries.task_id}-1" in pending
             assert f"timeout-{patty.task_id}-1" in pending
             # The patty (ASSIGNED) times out at its original deadline, 45 s after assignment.
             deadline = assigned_at.timestamp() + 45

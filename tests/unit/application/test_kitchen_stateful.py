@@ -237,7 +237,7 @@ class KitchenMachine(RuleBasedStateMachine):
             if self.peek(task_id).status != TaskStatus.STARTED:
                 with pytest.raises(InvalidTransition):
                     self.kitchen.complete_task(task_id)
-                assert self.kitchen.auto_complete(task_id) is False
+                assert self.kitchen.auto_complete(task_id, 1) is False
         assert self.kitchen.head_position() == head
 
     @precondition(lambda self: len(self.open_orders()) >= 4)
@@ -401,7 +401,7 @@ class KitchenMachine(RuleBasedStateMachine):
             if task.status == TaskStatus.ASSIGNED:
                 assert f"timeout-{task.id}-{task.assignment_no}" in pending
             elif task.status == TaskStatus.STARTED:
-                assert f"complete-{task.id}" in pending
+                assert f"complete-{task.id}-{task.start_no}" in pending
 
     def check_projections(self, tasks: dict[UUID, Task], head: int) -> None:
         """The projections caught up: the queue holds exactly the ready tasks, by their

@@ -19,6 +19,8 @@ ALLOCATING = {
     "TASK_REQUEUED",
     "TASK_REROUTED",
     "TASK_CANCELLED",
+    "TASK_REFIRED",
+    "TASK_DEPENDENCY_REOPENED",
     "STATION_UP",
     "STATION_REGISTERED",
     "STATION_CAPACITY_CHANGED",
@@ -34,8 +36,8 @@ class Calls(list[tuple[Any, ...]]):
     def request_allocation(self) -> None:
         self.append(("allocate",))
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
-        self.append(("complete", task_id, due_at))
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
+        self.append(("complete", task_id, start_no, due_at))
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         self.append(("timeout", task_id, assignment_no, deadline))
@@ -60,7 +62,7 @@ def envelope(kind: str, task_id: UUID | None, **data: Any) -> Envelope:
 
 
 def test_wire_names_and_event_classes_map_one_to_one() -> None:
-    assert len(EVENT_TYPES) == len(WIRE_NAMES) == 38
+    assert len(EVENT_TYPES) == len(WIRE_NAMES) == 44
     for event_type, wire in WIRE_NAMES.items():
         assert EVENT_TYPES[wire] is event_type
 
@@ -81,11 +83,33 @@ def test_an_assignment_arms_its_timeout_and_a_start_its_completion() -> None:
     calls = Calls()
     assigned = envelope("TASK_ASSIGNED", task, assigned_at="2026-01-01T12:00:00Z", assignment_no=2)
     react_to_envelope(assigned, calls, 90.0)
-    react_to_envelope(envelope("TASK_STARTED", task, due_at="2026-01-01T12:05:00Z"), calls, 90.0)
+    started = envelope("TASK_STARTED", task, due_at="2026-01-01T12:05:00Z", start_no=1)
+    react_to_envelope(started, calls, 90.0)
     assert calls == [
         ("timeout", task, 2, datetime(2026, 1, 1, 12, 1, 30, tzinfo=UTC)),
-        ("complete", task, datetime(2026, 1, 1, 12, 5, tzinfo=UTC)),
+        ("complete", task, 1, datetime(2026, 1, 1, 12, 5, tzinfo=UTC)),
     ]
+
+
+def test_a_recall_arms_a_completion_under_its_new_start_number() -> None:
+    task = uuid4()
+    calls = Calls()
+    recalled = envelope(
+        "TASK_RECALLED",
+        task,
+        start_no=2,
+        due_at="2026-01-01T12:07:00Z",
+        recalled_at="2026-01-01T12:06:00Z",
+    )
+    react_to_envelope(recalled, calls, 90.0)
+    assert calls == [("complete", task, 2, datetime(2026, 1, 1, 12, 7, tzinfo=UTC))]
+
+
+def test_a_start_from_before_starts_were_numbered_is_the_first() -> None:
+    task = uuid4()
+    calls = Calls()
+    react_to_envelope(envelope("TASK_STARTED", task, due_at="2026-01-01T12:05:00Z"), calls, 9.0)
+    assert calls == [("complete", task, 1, datetime(2026, 1, 1, 12, 5, tzinfo=UTC))]
 
 
 def test_a_domain_event_and_its_envelope_make_the_same_calls() -> None:

@@ -35,8 +35,8 @@ class RecordingScheduler:
     def request_allocation(self) -> None:
         self._record("allocate")
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
-        self._record("complete", task_id, due_at)
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
+        self._record("complete", task_id, start_no, due_at)
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         self._record("timeout", task_id, assignment_no, deadline)
@@ -83,7 +83,7 @@ def test_each_event_type_maps_to_its_scheduler_call() -> None:
     assert scheduler.calls == [
         ("allocate",),
         ("timeout", task_assigned, 2, T0 + timedelta(seconds=45)),
-        ("complete", task_started, T0 + timedelta(seconds=80)),
+        ("complete", task_started, 1, T0 + timedelta(seconds=80)),
     ]
 
 
@@ -195,7 +195,7 @@ def test_timers_are_not_held() -> None:
     inner = RecordingScheduler()
     coalescing = CoalescingScheduler(inner)
     task = uuid4()
-    coalescing.schedule_completion(task, T0)
+    coalescing.schedule_completion(task, 1, T0)
     coalescing.schedule_timeout(task, 1, T0)
     assert [c[0] for c in inner.calls] == ["complete", "timeout"]
 

@@ -55,6 +55,7 @@ def one_of_each() -> list[Any]:
     child = make_task(depends_on=[task.id])
     child.dependency_met(task.id, at(10))
     child.reprioritise(180.0, 5.0, at(11))
+    child.reopen_dependency(task.id, at(11))
     child.cancel(at(12))
     pooled = make_task(machine=None, machine_kind="fryer")
     pooled.assign(uuid.uuid4(), "Asha", at(1), "fryer-1")
@@ -62,12 +63,18 @@ def one_of_each() -> list[Any]:
     pooled.assign(uuid.uuid4(), "Asha", at(3), "fryer-2")
     pooled.start(at(4))
     pooled.machine_down("fryer-2", at(5))  # interrupted
+    task.recall(at(20), 120.0)
+    task.refire(at(21), "dropped")
+    task.assign(uuid.uuid4(), "Asha", at(22))
+    task.start(at(23))
+    task.void(at(24), "guest left")
 
     order = make_order([task.id, child.id])
     order.task_assigned(at(1))
     order.task_completed(task.id, at(10))
+    order.task_reopened(task.id, at(20))
     order.reprioritise("rush", 180.0, at(11))
-    order.cancel(at(12))
+    order.void_line("burger_combo", "guest left", [task.id, child.id], at(24))
 
     station = make_station()
     station.change_capacity(3)
@@ -113,7 +120,7 @@ def one_of_each() -> list[Any]:
 def test_every_event_class_has_a_wire_name_of_its_own() -> None:
     classes = event_classes()
     wires = [cls.WIRE for cls in classes]  # type: ignore[attr-defined]
-    assert len(classes) == 38  # + TASK_REROUTED, TASK_INTERRUPTED, RECIPE_86ED, RECIPE_AVAILABLE
+    assert len(classes) == 44  # 34 + pools 2, 86 2, recall/re-fire/void 6
     assert all(isinstance(wire, str) and wire.isupper() for wire in wires)
     assert len(set(wires)) == len(wires)
 

@@ -226,7 +226,7 @@ def test_the_simulated_scheduler_arms_each_timeout_once() -> None:
     scheduler.schedule_timeout(task, 1, due)
     scheduler.schedule_timeout(task, 2, due)
     assert [p[2] for p in pushed] == [(task, 1), (task, 2)]
-    scheduler.schedule_completion(task, due)
+    scheduler.schedule_completion(task, 1, due)
     assert scheduler.completion_timers == 1
     assert len(pushed) == 2  # cooks complete tasks themselves in the simulation
     scheduler.request_allocation()

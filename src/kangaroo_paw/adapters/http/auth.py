@@ -4,8 +4,9 @@ comes from ``/api/v1``) needs a bearer token (``Authorization: Bearer <secret>``
 role decides what the route allows, from one table, ``ALLOWED``.
 
 - ``manager``: everything.
-- ``integration``: read; confirm, quote, rush and cancel orders.
-- ``station``: read; start and complete tasks on the counters the token names.
+- ``integration``: read; confirm, quote, rush, cancel orders and void their lines.
+- ``station``: read; start, complete, recall and re-fire tasks on the counters the token
+  names.
 - ``viewer``: read and stream.
 
 Reads (GET) are open to every role; a write not in the table is the manager's alone, so a new
@@ -38,11 +39,14 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "quoteOrder": ORDER_WRITERS,
     "rushOrder": ORDER_WRITERS,
     "cancelOrder": ORDER_WRITERS,
+    "voidOrderLine": ORDER_WRITERS,
     "startTask": TASK_WORKERS,
     "completeTask": TASK_WORKERS,
+    "recallTask": TASK_WORKERS,
+    "refireTask": TASK_WORKERS,
 }
 # Routes a station token may call only for tasks on its own counters.
-STATION_TASK_ROUTES = frozenset({"startTask", "completeTask"})
+STATION_TASK_ROUTES = frozenset({"startTask", "completeTask", "recallTask", "refireTask"})
 PUBLIC = frozenset({"health", "ready", "metrics"})  # metrics: counts, never secrets
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 BEARER = re.compile(r"^Bearer +([A-Za-z0-9._~+/=-]{16,256})$", re.IGNORECASE)

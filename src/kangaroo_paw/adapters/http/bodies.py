@@ -119,6 +119,22 @@ class RushOrderRequest(Body):
     rush: bool
 
 
+Reason = Annotated[str, Meta(max_length=280, description="free text for the record")]
+
+
+class RefireTaskRequest(Body):
+    """Optional: why the step is done again (a dropped plate)."""
+
+    reason: Reason = ""
+
+
+class VoidLineRequest(Body):
+    """The item line to take off the order, and why."""
+
+    item_key: Annotated[str, Meta(min_length=1, max_length=64)]
+    reason: Reason = ""
+
+
 class StartTaskRequest(Body):
     """Optional: the cook who starts the task (must be the assigned cook)."""
 

@@ -1,4 +1,4 @@
-"""Orders: confirm (idempotent), quote, read, list, rush, cancel."""
+"""Orders: confirm (idempotent), quote, read, list, rush, cancel, void a line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody
 
 from kangaroo_paw.adapters.http import present
-from kangaroo_paw.adapters.http.bodies import ConfirmOrderRequest, RushOrderRequest
+from kangaroo_paw.adapters.http.bodies import (
+    ConfirmOrderRequest,
+    RushOrderRequest,
+    VoidLineRequest,
+)
 from kangaroo_paw.adapters.http.errors import InvalidRequest, responses
 from kangaroo_paw.adapters.http.params import (
     Cursor,
@@ -110,3 +114,18 @@ class OrderController(Controller):
     def cancel(self, kitchen: KitchenDep, order_id: OrderIdPath) -> Order:
         """Cancel an order: withdraw its open tasks and release what they hold."""
         return present.order(kitchen.cancel_order(parse_id(order_id, "order")))
+
+    @post(
+        "/{order_id:str}/void",
+        operation_id="voidOrderLine",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 404, 409, 413, 503),
+    )
+    def void(
+        self, kitchen: KitchenDep, order_id: OrderIdPath, data: JSONBody[VoidLineRequest]
+    ) -> Order:
+        """Take an item line off an open order: its unstarted tasks are cancelled, started
+        ones flagged voided; voiding the last line cancels the order."""
+        view = kitchen.void_line(parse_id(order_id, "order"), data.item_key, data.reason)
+        return present.order(view)

@@ -1,4 +1,4 @@
-"""Tasks: read, list, start, complete."""
+"""Tasks: read, list, start, complete, recall, re-fire."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from kangaroo_paw.adapters.http import present
-from kangaroo_paw.adapters.http.bodies import StartTaskRequest
+from kangaroo_paw.adapters.http.bodies import RefireTaskRequest, StartTaskRequest
 from kangaroo_paw.adapters.http.errors import responses
 from kangaroo_paw.adapters.http.params import KitchenDep, TaskFilter, TaskIdPath, parse_id
 from kangaroo_paw.adapters.http.schemas import Task, TaskList
@@ -71,3 +71,33 @@ class TaskController(Controller):
     def complete(self, kitchen: KitchenDep, task_id: TaskIdPath) -> Task:
         """Complete a STARTED task: free its resources and unlock the next steps."""
         return present.task(kitchen.complete_task(parse_id(task_id, "task")))
+
+    @post(
+        "/{task_id:str}/recall",
+        operation_id="recallTask",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 403, 404, 409, 503),
+    )
+    def recall(self, kitchen: KitchenDep, task_id: TaskIdPath) -> Task:
+        """Undo a completion within KP_RECALL_WINDOW_SECS: the task is STARTED again on its
+        counter, machine and cook, with a fresh estimate; the order counts it open again."""
+        return present.task(kitchen.recall_task(parse_id(task_id, "task")))
+
+    @post(
+        "/{task_id:str}/refire",
+        operation_id="refireTask",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 403, 404, 409, 413, 503),
+    )
+    def refire(
+        self,
+        kitchen: KitchenDep,
+        task_id: TaskIdPath,
+        data: JSONBody[RefireTaskRequest | None] = None,
+    ) -> Task:
+        """Do a STARTED or COMPLETED step again as a new attempt, queued at its order's
+        place; dependants that have not started wait for it again."""
+        reason = data.reason if data is not None else ""
+        return present.task(kitchen.refire_task(parse_id(task_id, "task"), reason))

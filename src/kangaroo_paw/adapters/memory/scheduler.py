@@ -53,9 +53,11 @@ class InProcessScheduler(Scheduler):
             self._allocation_requested = True
             self._cond.notify()
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
         self._schedule(
-            timer_id("complete", task_id), due_at, lambda: self._handlers.auto_complete(task_id)
+            timer_id("complete", task_id, start_no),
+            due_at,
+            lambda: self._handlers.auto_complete(task_id, start_no),
         )
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:

@@ -137,11 +137,14 @@ class KitchenActivities:
 
     @activity.defn(name=AUTO_COMPLETE_ACTIVITY)
     def auto_complete(self, timer: TimerInput) -> bool:
-        """Complete a STARTED task; False when it is already settled or unknown."""
+        """Complete a task STARTED under the timer's start; False when it is already
+        settled, started anew since, or unknown."""
         task_id = UUID(timer.task_id)
-        done, took = self._command(lambda: self.handlers.auto_complete(task_id), False)
+        done, took = self._command(
+            lambda: self.handlers.auto_complete(task_id, timer.start_no), False
+        )
         outcome = "completed" if done else "nothing to do"
-        log.info("auto-complete %s: %s (%s)", task_id, outcome, took)
+        log.info("auto-complete %s#%d: %s (%s)", task_id, timer.start_no, outcome, took)
         return done
 
     @activity.defn(name=REQUEUE_STALE_ACTIVITY)

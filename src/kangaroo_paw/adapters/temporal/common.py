@@ -33,11 +33,13 @@ def allocation_workflow_id(kitchen: str) -> str:
     return f"allocation-{kitchen}"
 
 
-def completion_workflow_id(kitchen: str, task_id: UUID | str) -> str:
-    """One auto-complete workflow per task (a task starts once). Same shape as
-    ``scheduler.timer_id("complete", ...)``, qualified by the kitchen so that kitchens (and
-    test runs) sharing a Temporal namespace never collide."""
-    return f"complete-{task_id}@{kitchen}"
+def completion_workflow_id(kitchen: str, task_id: UUID | str, start_no: int) -> str:
+    """One auto-complete workflow per start of a task: a re-fired attempt or a recall starts
+    anew under a new ``start_no``, so its timer is a new workflow, never a duplicate id that
+    Temporal would reject. Same shape as ``scheduler.timer_id("complete", ...)``, qualified
+    by the kitchen so that kitchens (and test runs) sharing a Temporal namespace never
+    collide."""
+    return f"complete-{task_id}-{start_no}@{kitchen}"
 
 
 def timeout_workflow_id(kitchen: str, task_id: UUID | str, assignment_no: int) -> str:
@@ -74,6 +76,8 @@ class TimerInput:
     task_id: str
     due_at: str
     assignment_no: int = 0  # the assignment a timeout belongs to; 0 for a completion
+    # The start a completion belongs to; 1 for timers armed before starts were numbered.
+    start_no: int = 1
 
 
 # -- activity timeouts and retries -------------------------------------------------------------

@@ -147,10 +147,11 @@ class TemporalScheduler(Scheduler):
     def request_allocation(self) -> None:
         self._call(self._signal_allocation())
 
-    def schedule_completion(self, task_id: UUID, due_at: datetime) -> None:
-        timer = TimerInput(task_id=str(task_id), due_at=_iso(due_at))
-        workflow_id = completion_workflow_id(self.kitchen, task_id)
-        self._call(self._start_timer(AUTO_COMPLETE_WORKFLOW, workflow_id, timer, "complete"))
+    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
+        timer = TimerInput(task_id=str(task_id), due_at=_iso(due_at), start_no=start_no)
+        workflow_id = completion_workflow_id(self.kitchen, task_id, start_no)
+        summary = f"complete start #{start_no}"
+        self._call(self._start_timer(AUTO_COMPLETE_WORKFLOW, workflow_id, timer, summary))
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         timer = TimerInput(task_id=str(task_id), due_at=_iso(deadline), assignment_no=assignment_no)
