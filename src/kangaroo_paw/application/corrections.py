@@ -107,12 +107,17 @@ class CorrectionCommands(KitchenCore):
         now = self.clock.now()
         tasks = [self.task(t) for t in order.task_ids]
         line = [t for t in tasks if t.item_key == item_key]
+        line_ids = {t.id for t in line}
         order.void_line(item_key, reason, [t.id for t in line], now)
         touched: Touched = {order.id: order}
         stations = self.stations()
         cancelled = order.status == OrderStatus.CANCELLED  # the last line: a cancel
         for task in tasks if cancelled else line:
-            if task.status in (TaskStatus.STARTED, TaskStatus.COMPLETED) and not cancelled:
+            # A done (or, unless the order is cancelled, cooking) task of this line stays as it
+            # is, flagged; the rest is withdrawn (a cancel withdraws what still cooks, too).
+            done = task.status == TaskStatus.COMPLETED
+            cooking = task.status == TaskStatus.STARTED and not cancelled
+            if task.id in line_ids and (done or cooking):
                 task.void(now, reason)
                 touched[task.id] = task
             elif not task.is_final:
