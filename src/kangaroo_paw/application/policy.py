@@ -28,3 +28,4 @@ class Policy:
     max_lines_per_order: int = 100
     max_tasks_per_order: int = 2000
     conflict_retries: int = 8
+    pace: str = "asap"  # an order's pace when its confirm names none (KP_PACE)

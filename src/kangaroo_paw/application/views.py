@@ -47,6 +47,7 @@ class TaskFields(msgspec.Struct, frozen=True, kw_only=True):
     started_at: datetime | None
     completed_at: datetime | None
     requeue_count: int
+    held: bool  # its course is on hold: it waits for the order to fire it
 
 
 class TaskView(TaskFields, frozen=True, kw_only=True):
@@ -56,7 +57,7 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
 
     @property
     def is_ready(self) -> bool:
-        return self.status == "UNASSIGNED" and self.pending_deps == 0
+        return self.status == "UNASSIGNED" and self.pending_deps == 0 and self.ready_at is not None
 
     @classmethod
     def of(cls, task: Task) -> TaskView:
@@ -85,6 +86,7 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
             started_at=task.started_at,
             completed_at=task.completed_at,
             requeue_count=task.requeue_count,
+            held=task.held,
             assignment_no=task.assignment_no,
         )
 
@@ -102,6 +104,9 @@ class OrderFields(msgspec.Struct, frozen=True, kw_only=True):
     cancelled_at: datetime | None
     rush_credit_secs: float
     promised_ready_at: datetime | None
+    courses: dict[str, int]  # every item's course (1 unless the confirm said otherwise)
+    held_courses: list[int]  # courses waiting for a fire
+    pace: str  # "asap", or "together": first steps staggered so the plates finish together
 
 
 class OrderView(OrderFields, frozen=True, kw_only=True):
@@ -135,6 +140,9 @@ class OrderView(OrderFields, frozen=True, kw_only=True):
             cancelled_at=order.cancelled_at,
             rush_credit_secs=order.rush_credit_secs,
             promised_ready_at=order.promised_ready_at,
+            courses=dict(order.courses),
+            held_courses=list(order.held_courses),
+            pace=order.pace,
             late=order.is_late(now),
             tasks=[TaskView.of(t) for t in tasks],
         )

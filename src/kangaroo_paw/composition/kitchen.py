@@ -39,6 +39,7 @@ def policy_from(settings: Settings) -> Policy:
         efficiency_max=settings.efficiency_max,
         max_qty_per_line=settings.max_qty_per_line,
         max_lines_per_order=settings.max_lines_per_order,
+        pace=settings.pace,
     )
 
 

@@ -46,6 +46,12 @@ class InvalidTransition(KitchenError):
     code = "invalid_state"
 
 
+class NotHeld(KitchenError):
+    """A fire names a course that is not on hold (never held, or fired already)."""
+
+    code = "not_held"
+
+
 class Conflict(KitchenError):
     """The command contradicts what is already recorded (same id, other payload)."""
 

@@ -130,7 +130,9 @@ class Simulation:
     def _push(self, at: float, kind: str, payload: Any) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), kind, payload))
 
-    def _push_at(self, due: datetime, kind: str, payload: tuple[UUID, int]) -> None:
+    def _push_at(
+        self, due: datetime, kind: str, payload: tuple[UUID, int] | tuple[UUID, datetime]
+    ) -> None:
         self._push(max(self.now, (due - SIM_EPOCH).total_seconds()), kind, payload)
 
     def _on_assigned(self, task_id: UUID, assignment_no: int, staff: str) -> None:

@@ -3,7 +3,7 @@ bearer token (``Authorization: Bearer <secret>``); the token's role decides what
 allows, from one table, ``ALLOWED``.
 
 - ``manager``: everything.
-- ``integration``: read; confirm, quote, rush and cancel orders.
+- ``integration``: read; confirm, quote, rush, fire and cancel orders.
 - ``station``: read; start and complete tasks on the counters the token names.
 - ``viewer``: read and stream.
 
@@ -37,6 +37,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "quoteOrder": ORDER_WRITERS,
     "rushOrder": ORDER_WRITERS,
     "cancelOrder": ORDER_WRITERS,
+    "fireOrder": ORDER_WRITERS,
     "startTask": TASK_WORKERS,
     "completeTask": TASK_WORKERS,
 }

@@ -23,6 +23,7 @@ ShiftEnd = Annotated[
 EstimateSecs = Annotated[float, Meta(le=86_400, description="> 0 and at most one day")]
 Priority = Annotated[float, Meta(ge=-1_000_000, le=1_000_000)]
 StepNo = Annotated[int, Meta(le=10_000, description=">= 1")]
+Course = Annotated[int, Meta(ge=1, le=9, description="a course number, 1-9")]
 
 
 class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -35,6 +36,17 @@ class ConfirmOrderRequest(Body):
     items: dict[str, int]
     external_order_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
     priority: Literal["normal", "rush"] = "normal"
+    # Hold and fire: items' courses (default 1), the courses confirmed on hold (true: all)
+    # and the pace (default: the kitchen's KP_PACE).
+    courses: Annotated[dict[str, Course], Meta(max_length=100)] | None = None
+    hold: Annotated[list[Course], Meta(max_length=9)] | bool | None = None
+    pace: Literal["asap", "together"] | None = None
+
+
+class FireOrderRequest(Body):
+    """Fire one held course, or every held course when ``course`` is left out."""
+
+    course: Course | None = None
 
 
 class RushOrderRequest(Body):
