@@ -118,7 +118,8 @@ class HoldFireScenarios:
         again, created_again = kp.kitchen.confirm_order(
             body, "hold-5", courses={"dip_cup": 3, "burger_combo": 1}, hold=[3], pace="together"
         )
-        assert created and not created_again
+        assert created
+        assert not created_again
         assert again.order_id == first.order_id
         for changed in (
             {"courses": {"dip_cup": 2}, "hold": [2], "pace": "together"},
@@ -147,7 +148,8 @@ class HoldFireScenarios:
         )
         assert order.pace == "together"
         dip = next(t for t in order.tasks if t.item_key == "dip_cup")
-        assert dip.ready_at is None and not dip.held
+        assert dip.ready_at is None
+        assert not dip.held
         assert all(
             t.is_ready for t in order.tasks if t.item_key == "burger_combo" and not t.depends_on
         )
@@ -183,7 +185,8 @@ class HoldFireScenarios:
         kp.advance(30)
         fired = kp.kitchen.fire_order(order.order_id, None)
         dip = next(t for t in fired.tasks if t.item_key == "dip_cup")
-        assert dip.ready_at is None and not dip.held
+        assert dip.ready_at is None
+        assert not dip.held
         kp.advance(DIP_RELEASE_SECS)
         ready_at = kp.kitchen.get_task(dip.task_id).ready_at
         assert ready_at == order.created_at + timedelta(seconds=30 + DIP_RELEASE_SECS)
@@ -193,7 +196,7 @@ class HoldFireScenarios:
         try:
             order, _ = kp.kitchen.confirm_order({"burger_combo": 1, "dip_cup": 1}, "pace-4")
             assert order.pace == "together"
-            again, created = kp.kitchen.confirm_order({"burger_combo": 1, "dip_cup": 1}, "pace-4")
+            _again, created = kp.kitchen.confirm_order({"burger_combo": 1, "dip_cup": 1}, "pace-4")
             assert not created
         finally:
             kp.close()
