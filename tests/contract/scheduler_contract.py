@@ -233,7 +233,7 @@ class SchedulerContract:
         at = self.in_(20)
         scheduler.schedule_release(order, at)
         self.advance(19)
-        assert handlers.releases == []
+        assert handlers.releases == [], (handlers.releases, at, self.now())
         self.advance(1)
         assert [(o, abs((t - at).total_seconds()) < 0.002) for o, t in handlers.releases] == [
             (order, True)

@@ -17,6 +17,7 @@ BODIES: dict[str, Any] = {
     "confirmOrder": {"items": {"dip_cup": 1}},
     "quoteOrder": {"items": {"dip_cup": 1}},
     "rushOrder": {"rush": True},
+    "fireOrder": {},
     "addCounter": {"name": "pastry", "capacity": 1},
     "changeCounterCapacity": {"capacity": 5},
     "addMachine": {"name": "oven-9", "counter": "griller", "capacity": 1},
@@ -32,6 +33,7 @@ ROLE_OF_EXPECTED = {
     "quoteOrder": {"manager", "integration"},
     "rushOrder": {"manager", "integration"},
     "cancelOrder": {"manager", "integration"},
+    "fireOrder": {"manager", "integration"},
     "startTask": {"manager", "station"},
     "completeTask": {"manager", "station"},
 }

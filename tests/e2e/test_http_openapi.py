@@ -97,7 +97,14 @@ def test_bodies_and_responses_have_schemas(spec: dict[str, Any]) -> None:
     assert set(operations[("put", "/api/v1/recipes/{item_key}")]["responses"]) >= {"200", "201"}
     request = spec["components"]["schemas"]["ConfirmOrderRequest"]
     assert request["required"] == ["items"]
-    assert set(request["properties"]) == {"items", "external_order_id", "priority"}
+    assert set(request["properties"]) == {
+        "items",
+        "external_order_id",
+        "priority",
+        "courses",
+        "hold",
+        "pace",
+    }
 
 
 def test_interactive_docs_load(client: KitchenClient) -> None:
