@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 Mode = Literal["embedded", "services"]
 Store = Literal["sqlite", "memory", "postgres"]
 LogFormat = Literal["text", "json"]
+Pace = Literal["asap", "together"]
 
 PREFIX = "KP_"
 
@@ -100,6 +101,8 @@ class Settings:
     metrics_port: int = 0
     # Recall: how long after a completion it may still be undone (seconds).
     recall_window_secs: float = 120.0
+    # Hold and fire: an order's pace when its confirm names none ("asap" or "together").
+    pace: Pace = "asap"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -117,7 +120,12 @@ class Settings:
 
     def validate(self) -> None:
         """Reject values no kitchen could run with, naming the variable."""
-        choices: dict[str, Any] = {"mode": Mode, "store": Store, "log_format": LogFormat}
+        choices: dict[str, Any] = {
+            "mode": Mode,
+            "store": Store,
+            "log_format": LogFormat,
+            "pace": Pace,
+        }
         for name, kind in choices.items():
             value = getattr(self, name)
             if value not in get_args(kind):

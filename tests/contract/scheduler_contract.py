@@ -43,12 +43,14 @@ class RecordingHandlers:
         self.allocations = 0
         self.completions: list[tuple[UUID, int]] = []  # (task, start number)
         self.timeouts: list[tuple[UUID, int]] = []
+        self.releases: list[tuple[UUID, datetime]] = []
         self.failures: dict[str, int] = {}
         self.answer = True
         self._lock = threading.Lock()
 
     def fail_next(self, kind: str, times: int = 1) -> None:
-        """Raise from the next ``times`` calls of ``kind`` (allocate, complete, timeout)."""
+        """Raise from the next ``times`` calls of ``kind`` (allocate, complete, timeout,
+        release)."""
         self.failures[kind] = times
 
     def _maybe_fail(self, kind: str) -> None:
@@ -72,6 +74,12 @@ class RecordingHandlers:
         with self._lock:
             self.timeouts.append((task_id, assignment_no))
             self._maybe_fail("timeout")
+        return self.answer
+
+    def release_due(self, order_id: UUID, release_at: datetime) -> bool:
+        with self._lock:
+            self.releases.append((order_id, release_at))
+            self._maybe_fail("release")
         return self.answer
 
 
@@ -245,3 +253,46 @@ class SchedulerContract:
         for _ in range(3):
             self.advance(self.retry_within_secs)
         assert handlers.timeouts == [(task, 1), (task, 1)]
+
+    # -- release timers (finish-together pacing) -------------------------------------------------
+
+    def test_a_release_fires_at_its_time_with_it(
+        self, scheduler: Scheduler, handlers: RecordingHandlers
+    ) -> None:
+        order = uuid.uuid4()
+        at = self.in_(20)
+        scheduler.schedule_release(order, at)
+        self.advance(19)
+        assert handlers.releases == [], (handlers.releases, at, self.now())
+        self.advance(1)
+        assert [(o, abs((t - at).total_seconds()) < 0.002) for o, t in handlers.releases] == [
+            (order, True)
+        ]
+        self.advance(30)
+        assert len(handlers.releases) == 1  # once
+
+    def test_an_order_may_plan_releases_at_several_instants_each_once(
+        self, scheduler: Scheduler, handlers: RecordingHandlers
+    ) -> None:
+        order = uuid.uuid4()
+        first, second = self.in_(5), self.in_(10)
+        scheduler.schedule_release(order, second)
+        scheduler.schedule_release(order, first)
+        scheduler.schedule_release(order, first)  # a redelivered event: the same timer
+        scheduler.schedule_release(order, second)
+        self.advance(6)
+        assert [o for o, _ in handlers.releases] == [order]
+        self.advance(5)
+        assert [o for o, _ in handlers.releases] == [order, order]
+        assert handlers.releases[0][1] < handlers.releases[1][1]
+
+    def test_a_failing_release_is_retried(
+        self, scheduler: Scheduler, handlers: RecordingHandlers
+    ) -> None:
+        order = uuid.uuid4()
+        handlers.fail_next("release")
+        scheduler.schedule_release(order, self.in_(1))
+        self.advance(1)
+        for _ in range(3):
+            self.advance(self.retry_within_secs)
+        assert [o for o, _ in handlers.releases] == [order, order]

@@ -106,6 +106,7 @@ def test_bodies_and_responses_have_schemas(spec: dict[str, Any]) -> None:
     assert set(request["properties"]) >= {
         "items", "external_order_id", "priority",
         "table", "guest", "channel", "note", "modifiers", "allergens",
+        "courses", "hold", "pace",
     }  # fmt: skip
     table = next(s for s in request["properties"]["table"]["anyOf"] if s["type"] == "string")
     assert table["maxLength"] == 32

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from kangaroo_paw.domain.errors import (
     ItemUnavailable,
     UnknownItem,
 )
-from kangaroo_paw.domain.order import Order, Priority
+from kangaroo_paw.domain.order import Order, Pace, Priority, check_courses
 from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.recipes import build_dependencies, tail_secs
 from kangaroo_paw.domain.station import MACHINE
@@ -43,29 +44,56 @@ class OrderCommands(PromiseQueries):
         priority: str = Priority.NORMAL,
         *,
         ticket: Ticket | None = None,
+        courses: Mapping[str, int] | None = None,
+        hold: list[int] | bool | None = None,
+        pace: str | None = None,
     ) -> tuple[OrderView, bool]:
         """Explode an order into tasks in one atomic save; returns (order, created).
 
         The order id derives from ``external_order_id``, so an identical retry returns the
-        recorded order (created=False) and a different payload (items, priority or ticket)
-        under that id is a Conflict. ``ticket`` (table, guest, channel, note, per-line
-        modifiers and allergens) is checked and trimmed (``InvalidTicket``); each task carries
-        its line's modifiers and allergens.
+        recorded order (created=False) and a different payload (items, priority, ticket or
+        course plan) under that id is a Conflict. ``ticket`` (table, guest, channel, note,
+        per-line modifiers and allergens) is checked and trimmed (``InvalidTicket``); each task
+        carries its line's modifiers and allergens. ``courses`` puts items in courses 1-9
+        (default 1), ``hold`` holds some courses (or all, ``True``) until fired, ``pace`` is
+        ``asap`` or ``together`` (default: the kitchen's).
         """
         lines = self._check_order(items, priority)
         checked = (ticket or Ticket()).checked(lines)
+        plan = self._check_plan(lines, courses, hold, pace)
         # Drawn once: a retry after a version conflict must record the same order.
         external = _external_id(external_order_id)
-        return self._record_order(lines, external, str(priority), checked)
+        return self._record_order(lines, external, str(priority), checked, plan)
+
+    def _check_plan(
+        self,
+        lines: dict[str, int],
+        courses: Mapping[str, int] | None,
+        hold: list[int] | bool | None,
+        pace: str | None,
+    ) -> CoursePlan:
+        chosen = self.policy.pace if pace is None else pace
+        if chosen not in (Pace.ASAP, Pace.TOGETHER):
+            raise InvalidOrder(f"pace must be 'asap' or 'together', not {chosen!r}")
+        planned, held = check_courses(lines, dict(courses or {}), hold)
+        return CoursePlan(planned, held, str(chosen))
 
     @retried
     def _record_order(
-        self, lines: dict[str, int], external: str, priority: str, ticket: Ticket
+        self,
+        lines: dict[str, int],
+        external: str,
+        priority: str,
+        ticket: Ticket,
+        plan: CoursePlan,
     ) -> tuple[OrderView, bool]:
         order_id = ids.order_id(external)
         if self.exists(order_id):
             existing = self.order(order_id)
-            if not existing.same_request(lines, priority, ticket):
+            same = existing.same_request(
+                lines, priority, ticket, plan.courses, plan.held, plan.pace
+            )
+            if not same:
                 raise Conflict(
                     f"external_order_id {external!r} was already used for another order",
                     external_order_id=external,
@@ -73,8 +101,11 @@ class OrderCommands(PromiseQueries):
                 )
             return self.get_order(order_id), False
         now = self.clock.now()
-        tasks = self._explode_tasks(order_id, lines, priority, now, ticket)
-        promised = self._promise(tasks, now)
+        held_items = {k for k, c in plan.courses.items() if c in plan.held}
+        staged = bool(held_items) or plan.pace == Pace.TOGETHER
+        tasks = self._explode_tasks(order_id, lines, priority, now, ticket, ready=not staged)
+        # Held work is not promised: the promise covers what starts now (or is paced).
+        promised = self._promise([t for t in tasks if t.item_key not in held_items], now)
         order = Order(
             id=order_id,
             external_order_id=external,
@@ -86,8 +117,75 @@ class OrderCommands(PromiseQueries):
             promised_ready_at=promised,
             **ticket.fields(),
         )
+        order.plan_courses(plan.courses, plan.held, plan.pace)
+        if staged:
+            for task in tasks:
+                if task.item_key in held_items:
+                    task.hold(plan.courses[task.item_key])
+            self._start_items(order, tasks, [k for k in lines if k not in held_items], now)
         self.save(order, *tasks)
         return OrderView.of(order, tasks, now), True
+
+    def _start_items(
+        self, order: Order, tasks: list[Task], items: list[str], now: datetime
+    ) -> None:
+        """Release the first steps of ``items``: at once (asap), or paced so that they finish
+        together: an item starts when the longest of them has only its own critical path
+        left, at ``now + (longest path - its path)``; the rest are planned on the order
+        (``ReleasesPlanned``) for the release timer."""
+        releases = release_times(tasks, items, now, order.pace)
+        for task in tasks:
+            if task.is_unreleased_root and not task.held and releases.get(task.item_key) == now:
+                task.mark_ready(now)
+        order.plan_releases({k: at for k, at in releases.items() if at > now})
+
+    @retried
+    def fire_order(self, order_id: UUID, course: int | None = None) -> OrderView:
+        """Fire a held course (``None``: every held course): its tasks leave the hold and its
+        items' first steps are released as the order's pace says, in one save."""
+        order = self.order(order_id)
+        now = self.clock.now()
+        fired = order.fire(course, now)
+        items = order.items_in(fired)
+        tasks = [self.task(t) for t in order.task_ids]
+        firing = [t for t in tasks if t.item_key in items and not t.is_final]
+        for task in firing:
+            if task.held:
+                task.fire(now)
+        self._start_items(order, firing, items, now)
+        self.save(order, *firing)
+        log.info("order %s fired course(s) %s", order_id, fired)
+        return OrderView.of(order, tasks, now)
+
+    @retried
+    def release_due(self, order_id: UUID, release_at: datetime) -> bool:
+        """Timer callback: release the paced items of an order planned at or before
+        ``release_at`` (or now); False when nothing is left to release (fired twice, the
+        order cancelled or unknown)."""
+        if not self.exists(order_id):
+            return False
+        order = self.order(order_id)
+        now = self.clock.now()
+        items = order.due_releases(max(now, release_at))
+        if not items:
+            return False
+        tasks = [self.task(t) for t in order.task_ids]
+        touched = [t for t in tasks if t.item_key in items and t.is_unreleased_root and not t.held]
+        for task in touched:
+            task.mark_ready(now)
+        order.release_items(items, now)
+        self.save(order, *touched)
+        return True
+
+    def pending_releases(self) -> list[tuple[UUID, datetime]]:
+        """Every planned release of an open order (to re-arm release timers after a restart)."""
+        self.sync_reads()
+        due: list[tuple[UUID, datetime]] = []
+        for status in ("CONFIRMED", "IN_PROGRESS", "PART_COMPLETED"):
+            for row in self.read_model.list_orders(status, 1_000_000, None):
+                order = self.order(row.order_id)
+                due.extend((order.id, at) for at in sorted(set(order.pending_releases.values())))
+        return due
 
     def _check_order(self, items: Mapping[str, int], priority: str) -> dict[str, int]:
         if priority not in (Priority.NORMAL, Priority.RUSH):
@@ -117,20 +215,26 @@ class OrderCommands(PromiseQueries):
         external_order_id: str | None = None,
         *,
         ticket: Ticket | None = None,
+        courses: Mapping[str, int] | None = None,
+        hold: list[int] | bool | None = None,
+        pace: str | None = None,
     ) -> tuple[datetime, float]:
         """When an order of ``items`` would be ready if confirmed now: (promised_ready_at,
         promised_secs). Validates like confirm and writes nothing; with the same body and the
-        same state, a confirm right after records the same promise."""
+        same state, a confirm right after records the same promise (held work is left out;
+        all held: the time of an empty order, now)."""
         lines = self._check_order(items, priority)
         (ticket or Ticket()).checked(lines)
+        plan = self._check_plan(lines, courses, hold, pace)
         external = _external_id(external_order_id)
         now = self.clock.now()
         tasks = self._explode_tasks(ids.order_id(external), lines, str(priority), now)
-        secs = self._promised_secs(tasks, now)
+        held_items = {k for k, c in plan.courses.items() if c in plan.held}
+        secs = self._promised_secs([t for t in tasks if t.item_key not in held_items], now)
         return now + timedelta(seconds=secs), secs
 
     def _promise(self, tasks: list[Task], now: datetime) -> datetime | None:
-        if not self.policy.promise_on_confirm:
+        if not self.policy.promise_on_confirm or not tasks:
             return None
         return now + timedelta(seconds=self._promised_secs(tasks, now))
 
@@ -152,9 +256,11 @@ class OrderCommands(PromiseQueries):
         priority: str,
         now: datetime,
         ticket: Ticket | None = None,
+        ready: bool = True,
     ) -> list[Task]:
         """The unsaved tasks of an order of ``lines`` confirmed at ``now``; ``ticket`` (checked)
-        gives each task its line's modifiers and allergens."""
+        gives each task its line's modifiers and allergens; root tasks are ready unless
+        ``ready`` is False (held or paced: the caller releases them)."""
         ticket = ticket or Ticket()
         recipes = self._live_recipes(lines)
         stations = self.stations()
@@ -177,7 +283,16 @@ class OrderCommands(PromiseQueries):
             for unit in range(1, qty + 1):
                 tasks.extend(
                     self._unit_tasks(
-                        order_id, line, unit, recipe, deps, tails, (boost, credit), now, notes
+                        order_id,
+                        line,
+                        unit,
+                        recipe,
+                        deps,
+                        tails,
+                        (boost, credit),
+                        now,
+                        notes,
+                        ready,
                     )
                 )
         return tasks
@@ -193,6 +308,7 @@ class OrderCommands(PromiseQueries):
         rush: tuple[float, float],
         now: datetime,
         notes: tuple[list[str], list[str]],
+        ready: bool,
     ) -> list[Task]:
         """One unit's tasks; ``notes`` are its line's (modifiers, allergens)."""
 
@@ -226,7 +342,7 @@ class OrderCommands(PromiseQueries):
                 modifiers=list(notes[0]),
                 allergens=list(notes[1]),
             )
-            if not task.depends_on:
+            if ready and not task.depends_on:
                 task.mark_ready(now)
             tasks.append(task)
         return tasks
@@ -307,6 +423,31 @@ class OrderCommands(PromiseQueries):
             micros = (last.created_at - EPOCH) // timedelta(microseconds=1)
             next_cursor = f"{micros}_{last.order_id}"
         return views, next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class CoursePlan:
+    """A confirm's checked course plan: every item's course, the held courses, the pace."""
+
+    courses: dict[str, int]
+    held: list[int]
+    pace: str
+
+
+def release_times(
+    tasks: list[Task], items: list[str], now: datetime, pace: str
+) -> dict[str, datetime]:
+    """When each of ``items`` should start: now (asap), or now plus how much longer the
+    longest item's critical path is than its own (together: promised - own path, with the
+    promise read as the longest path from now, so the longest item starts at once)."""
+    if pace != Pace.TOGETHER:
+        return dict.fromkeys(items, now)
+    paths: dict[str, float] = dict.fromkeys(items, 0.0)
+    for task in tasks:
+        if task.item_key in paths and not task.depends_on:
+            paths[task.item_key] = max(paths[task.item_key], task.tail_secs)
+    longest = max(paths.values(), default=0.0)
+    return {key: now + timedelta(seconds=round(longest - path, 3)) for key, path in paths.items()}
 
 
 def _external_id(external_order_id: str | None) -> str:

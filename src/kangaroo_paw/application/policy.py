@@ -29,3 +29,4 @@ class Policy:
     max_tasks_per_order: int = 2000
     conflict_retries: int = 8
     recall_window_secs: float = 120.0  # a completion may be recalled this long after it
+    pace: str = "asap"  # an order's pace when its confirm names none (KP_PACE)

@@ -17,7 +17,7 @@ from kangaroo_paw.ports.read_model import OrderRow, ReadModel, TaskRow
 
 def task_row_status(task: Task) -> str:
     if task.status == TaskStatus.UNASSIGNED:
-        return "READY" if task.pending_deps == 0 else "WAITING"
+        return "READY" if task.is_ready else "WAITING"
     return str(task.status)
 
 

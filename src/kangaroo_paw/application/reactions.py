@@ -3,13 +3,14 @@ for the Kafka consumer (docs/temporal.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from kangaroo_paw.application.envelopes import EVENT_TYPES
 from kangaroo_paw.application.views import TaskView
+from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
 from kangaroo_paw.domain.task import Task
@@ -44,8 +45,10 @@ def _time(raw: object) -> datetime:
 
 def react(event: object, scheduler: Scheduler, assignment_ttl_secs: float) -> None:
     """Translate one domain event into scheduler calls (idempotent: ids dedupe timers)."""
-    task_id = getattr(event, "originator_id", None) if isinstance(event, Task.Event) else None
-    _react(type(event), task_id, vars(event), scheduler, assignment_ttl_secs)
+    origin = getattr(event, "originator_id", None)
+    task_id = origin if isinstance(event, Task.Event) else None
+    order_id = origin if isinstance(event, Order.Event) else None
+    _react(type(event), task_id, order_id, vars(event), scheduler, assignment_ttl_secs)
 
 
 def react_to_envelope(envelope: Envelope, scheduler: Scheduler, assignment_ttl_secs: float) -> None:
@@ -53,17 +56,24 @@ def react_to_envelope(envelope: Envelope, scheduler: Scheduler, assignment_ttl_s
     its wire name, its fields are the envelope's data."""
     kind = EVENT_TYPES.get(envelope.type)
     if kind is not None:
-        _react(kind, envelope.task_id, envelope.data, scheduler, assignment_ttl_secs)
+        _react(
+            kind, envelope.task_id, envelope.order_id, envelope.data, scheduler, assignment_ttl_secs
+        )
 
 
 def _react(
     kind: type,
     task_id: UUID | None,
+    order_id: UUID | None,
     fields: Mapping[str, Any],
     scheduler: Scheduler,
     assignment_ttl_secs: float,
 ) -> None:
-    if kind in ALLOCATION_TRIGGERS:
+    if kind is Order.ReleasesPlanned and order_id is not None:
+        # One timer per distinct instant; each releases every item due by then.
+        for at in sorted({_time(raw) for raw in fields["releases"].values()}):
+            scheduler.schedule_release(order_id, at)
+    elif kind in ALLOCATION_TRIGGERS:
         scheduler.request_allocation()
     elif kind is Task.Assigned and task_id is not None:
         deadline = _time(fields["assigned_at"]) + timedelta(seconds=assignment_ttl_secs)
@@ -74,9 +84,18 @@ def _react(
         scheduler.schedule_completion(task_id, start_no, _time(fields["due_at"]))
 
 
-def rearm(tasks: list[TaskView], scheduler: Scheduler, assignment_ttl_secs: float) -> int:
-    """After a restart: arm every timer that the state implies, at its original due time."""
+def rearm(
+    tasks: list[TaskView],
+    scheduler: Scheduler,
+    assignment_ttl_secs: float,
+    releases: Sequence[tuple[UUID, datetime]] = (),
+) -> int:
+    """After a restart: arm every timer that the state implies, at its original due time
+    (``releases``: the planned releases of paced open orders)."""
     armed = 0
+    for order_id, at in releases:
+        scheduler.schedule_release(order_id, at)
+        armed += 1
     for task in tasks:
         if task.status == "ASSIGNED" and task.assigned_at is not None:
             deadline = task.assigned_at + timedelta(seconds=assignment_ttl_secs)

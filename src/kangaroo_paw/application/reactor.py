@@ -96,6 +96,9 @@ class CoalescingScheduler(Scheduler):
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         self.inner.schedule_timeout(task_id, assignment_no, deadline)
 
+    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
+        self.inner.schedule_release(order_id, release_at)
+
     def flush(self) -> None:
         """Send the held request, if any, and wait at the barrier; if anything fails the
         request stays held (and the exception propagates)."""

@@ -77,7 +77,10 @@ class EmbeddedRuntime:
         events, then re-arm timers from state. Returns the number of timers armed."""
         self.skip_to_head()
         self.drain()
-        armed = rearm(self._open_tasks(), self.scheduler, self.kitchen.policy.assignment_ttl_secs)
+        releases = self.kitchen.pending_releases() if self.read_model is not None else []
+        armed = rearm(
+            self._open_tasks(), self.scheduler, self.kitchen.policy.assignment_ttl_secs, releases
+        )
         self.scheduler.request_allocation()
         return armed
 

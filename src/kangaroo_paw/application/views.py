@@ -58,6 +58,7 @@ class TaskFields(msgspec.Struct, frozen=True, kw_only=True):
     start_no: int
     due_at: datetime | None
     voided: bool
+    held: bool  # its course is on hold: it waits for the order to fire it
 
 
 class TaskView(TaskFields, frozen=True, kw_only=True):
@@ -67,7 +68,7 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
 
     @property
     def is_ready(self) -> bool:
-        return self.status == "UNASSIGNED" and self.pending_deps == 0
+        return self.status == "UNASSIGNED" and self.pending_deps == 0 and self.ready_at is not None
 
     @classmethod
     def of(cls, task: Task) -> TaskView:
@@ -104,6 +105,7 @@ class TaskView(TaskFields, frozen=True, kw_only=True):
             start_no=task.start_no,
             due_at=task.due_at,
             voided=task.voided,
+            held=task.held,
             assignment_no=task.assignment_no,
         )
 
@@ -128,6 +130,9 @@ class OrderFields(msgspec.Struct, frozen=True, kw_only=True):
     modifiers: dict[str, list[str]]  # by item key; items without any are absent
     allergens: dict[str, list[str]]
     voided_items: dict[str, str]  # lines voided: item key → reason
+    courses: dict[str, int]  # every item's course (1 unless the confirm said otherwise)
+    held_courses: list[int]  # courses waiting for a fire
+    pace: str  # "asap", or "together": first steps staggered so the plates finish together
 
 
 class OrderView(OrderFields, frozen=True, kw_only=True):
@@ -168,6 +173,9 @@ class OrderView(OrderFields, frozen=True, kw_only=True):
             modifiers={k: list(v) for k, v in order.modifiers.items()},
             allergens={k: list(v) for k, v in order.allergens.items()},
             voided_items=dict(order.voided_items),
+            courses=dict(order.courses),
+            held_courses=list(order.held_courses),
+            pace=order.pace,
             late=order.is_late(now),
             tasks=[TaskView.of(t) for t in tasks],
         )

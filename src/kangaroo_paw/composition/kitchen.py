@@ -40,6 +40,7 @@ def policy_from(settings: Settings) -> Policy:
         max_qty_per_line=settings.max_qty_per_line,
         max_lines_per_order=settings.max_lines_per_order,
         recall_window_secs=settings.recall_window_secs,
+        pace=settings.pace,
     )
 
 

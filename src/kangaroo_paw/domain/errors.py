@@ -70,6 +70,12 @@ class LineNotFound(NotFound):
     code = "line_not_found"
 
 
+class NotHeld(KitchenError):
+    """A fire names a course that is not on hold (never held, or fired already)."""
+
+    code = "not_held"
+
+
 class Conflict(KitchenError):
     """The command contradicts what is already recorded (same id, other payload)."""
 

@@ -9,7 +9,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kangaroo_paw.domain.errors import InvalidTransition, LineAlreadyVoided, LineNotFound
+from kangaroo_paw.domain.errors import (
+    InvalidOrder,
+    InvalidTransition,
+    LineAlreadyVoided,
+    LineNotFound,
+    NotHeld,
+)
 from kangaroo_paw.domain.scoring import DEFAULT_RUSH_CREDIT_SECS
 from kangaroo_paw.domain.ticket import Channel, Ticket
 
@@ -27,12 +33,54 @@ class Priority(StrEnum):
     RUSH = "rush"
 
 
+class Pace(StrEnum):
+    """When an order's items start: as soon as they can (``asap``), or staggered so that its
+    plates finish close together (``together``: an item's first step waits for the longest
+    item's critical path minus its own)."""
+
+    ASAP = "asap"
+    TOGETHER = "together"
+
+
+MAX_COURSE = 9
+
+
+def check_courses(
+    items: dict[str, int], courses: dict[str, int] | None, hold: list[int] | bool | None
+) -> tuple[dict[str, int], list[int]]:
+    """The course of every item (1 unless given) and the sorted held courses; ``hold=True``
+    holds every course of the order. Raises ``InvalidOrder`` naming what is wrong."""
+    given = courses or {}
+    unknown = sorted(set(given) - set(items))
+    if unknown:
+        raise InvalidOrder(f"courses names items not in the order: {unknown}", items=unknown)
+    for key, course in given.items():
+        if isinstance(course, bool) or not isinstance(course, int):
+            raise InvalidOrder(f"course of {key!r} must be an integer", item=key)
+        if not 1 <= course <= MAX_COURSE:
+            raise InvalidOrder(
+                f"course of {key!r} must be from 1 to {MAX_COURSE}, got {course}", item=key
+            )
+    planned = {key: given.get(key, 1) for key in items}
+    present = sorted(set(planned.values()))
+    if hold is True:
+        return planned, present
+    if hold is None or hold is False:
+        return planned, []
+    missing = sorted({c for c in hold if c not in present})
+    if missing:
+        raise InvalidOrder(
+            f"hold names courses the order does not have: {missing}", courses=missing
+        )
+    return planned, sorted(set(hold))
+
+
 class Order(Aggregate):
     """A confirmed order. Every task completion passes through it, so the last one to finish
     always sees the others (optimistic concurrency retries a racing completion)."""
 
     TOPIC = "kangaroo_paw.order.v1"
-    class_version = 3  # snapshots: v2 rush credit and promise, v3 ticket content and voids
+    class_version = 3  # snapshots: v2 rush credit and promise; v3 ticket, voids, courses
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -44,11 +92,16 @@ class Order(Aggregate):
 
     @staticmethod
     def upcast_v2_v3(state: dict[str, Any]) -> None:
-        """Orders snapshotted before ticket content and voids: an empty ticket, nothing
-        voided."""
+        """Orders snapshotted before ticket content, voids and courses: an empty ticket,
+        nothing voided, every item in course 1, nothing held, paced asap."""
         _empty_ticket(state)
         state["voided_items"] = {}
         state["voided_task_ids"] = []
+        state["courses"] = dict.fromkeys(state["items"], 1)
+        state["held_courses"] = []
+        state["confirmed_held"] = []
+        state["pace"] = str(Pace.ASAP)
+        state["pending_releases"] = {}
 
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.order.confirmed.v1"
@@ -121,6 +174,34 @@ class Order(Aggregate):
         task_ids: list[UUID]
         voided_at: datetime
 
+    class Coursed(Aggregate.Event):
+        """Recorded in the confirm's save when an order has courses, holds or is paced."""
+
+        TOPIC = "kangaroo_paw.order.coursed.v1"
+        WIRE: ClassVar[str] = "ORDER_COURSED"
+        courses: dict[str, int]
+        held_courses: list[int]
+        pace: str
+
+    class CourseFired(Aggregate.Event):
+        TOPIC = "kangaroo_paw.order.course_fired.v1"
+        WIRE: ClassVar[str] = "ORDER_COURSE_FIRED"
+        courses: list[int]
+        fired_at: datetime
+
+    class ReleasesPlanned(Aggregate.Event):
+        """Items of a paced order whose first steps wait until the given times (a timer)."""
+
+        TOPIC = "kangaroo_paw.order.releases_planned.v1"
+        WIRE: ClassVar[str] = "ORDER_RELEASES_PLANNED"
+        releases: dict[str, datetime]
+
+    class ItemsReleased(Aggregate.Event):
+        TOPIC = "kangaroo_paw.order.items_released.v1"
+        WIRE: ClassVar[str] = "ORDER_ITEMS_RELEASED"
+        items: list[str]
+        released_at: datetime
+
     class Cancelled(Aggregate.Event):
         TOPIC = "kangaroo_paw.order.cancelled.v1"
         WIRE: ClassVar[str] = "ORDER_CANCELLED"
@@ -168,6 +249,11 @@ class Order(Aggregate):
         self.allergens = {k: list(v) for k, v in allergens.items()}
         self.voided_items: dict[str, str] = {}  # item key → reason
         self.voided_task_ids: list[UUID] = []
+        self.courses = dict.fromkeys(self.items, 1)
+        self.held_courses: list[int] = []
+        self.confirmed_held: list[int] = []  # what a retried confirm must repeat
+        self.pace = str(Pace.ASAP)
+        self.pending_releases: dict[str, datetime] = {}
 
     @property
     def ticket(self) -> Ticket:
@@ -180,10 +266,84 @@ class Order(Aggregate):
             allergens={k: list(v) for k, v in self.allergens.items()},
         )
 
-    def same_request(self, items: dict[str, int], priority: str, ticket: Ticket) -> bool:
+    def same_request(
+        self,
+        items: dict[str, int],
+        priority: str,
+        ticket: Ticket,
+        courses: dict[str, int] | None = None,
+        held: list[int] | None = None,
+        pace: str = Pace.ASAP,
+    ) -> bool:
         """Whether a repeated confirm carries exactly this order's payload (``ticket``
-        checked, as the order recorded it)."""
-        return self.items == items and self.confirmed_priority == priority and self.ticket == ticket
+        checked, as the order recorded it; the course plan, hold and pace included)."""
+        return (
+            self.items == items
+            and self.confirmed_priority == priority
+            and self.ticket == ticket
+            and self.courses == (courses if courses is not None else dict.fromkeys(items, 1))
+            and self.confirmed_held == (held or [])
+            and self.pace == pace
+        )
+
+    def plan_courses(self, courses: dict[str, int], held: list[int], pace: str) -> None:
+        """Record the course plan, the held courses and the pace (only when any differs from
+        the default: one course, nothing held, asap), in the confirm's save."""
+        if pace not in (Pace.ASAP, Pace.TOGETHER):
+            raise InvalidOrder(f"pace must be 'asap' or 'together', not {pace!r}")
+        if set(courses) != set(self.items):
+            raise InvalidOrder("courses must name every item of the order")
+        if all(c == 1 for c in courses.values()) and not held and pace == Pace.ASAP:
+            return
+        self._coursed(courses=dict(courses), held_courses=list(held), pace=str(pace))
+
+    def items_in(self, courses: list[int]) -> list[str]:
+        """The items served in ``courses``, in item order."""
+        return [key for key in self.items if self.courses[key] in courses]
+
+    @property
+    def held_items(self) -> list[str]:
+        return self.items_in(self.held_courses)
+
+    def fire(self, course: int | None, at: datetime) -> list[int]:
+        """Fire one held course (or every held course): returns the courses fired."""
+        if self.is_final:
+            raise InvalidTransition(
+                f"order {self.id} is {self.status} and cannot be fired",
+                order_id=str(self.id),
+                status=str(self.status),
+            )
+        if course is None:
+            fired = list(self.held_courses)
+        elif course in self.held_courses:
+            fired = [course]
+        else:
+            fired = []
+        if not fired:
+            wanted = "any held course" if course is None else f"course {course} on hold"
+            raise NotHeld(
+                f"order {self.id} has no {wanted}",
+                order_id=str(self.id),
+                course=course,
+                held_courses=list(self.held_courses),
+            )
+        self._course_fired(courses=fired, fired_at=at)
+        return fired
+
+    def plan_releases(self, releases: dict[str, datetime]) -> None:
+        """Items whose first steps wait until the given times (finish-together pacing)."""
+        if releases:
+            self._releases_planned(releases=dict(releases))
+
+    def due_releases(self, until: datetime) -> list[str]:
+        """Items whose planned release is at or before ``until`` (none once final)."""
+        if self.is_final:
+            return []
+        return [key for key, at in self.pending_releases.items() if at <= until]
+
+    def release_items(self, items: list[str], at: datetime) -> None:
+        if items:
+            self._items_released(items=list(items), released_at=at)
 
     @property
     def is_final(self) -> bool:
@@ -334,6 +494,26 @@ class Order(Aggregate):
     ) -> None:
         self.priority = new_priority
         self.rush_credit_secs = rush_credit_secs
+
+    @event(Coursed)
+    def _coursed(self, courses: dict[str, int], held_courses: list[int], pace: str) -> None:
+        self.courses = dict(courses)
+        self.held_courses = list(held_courses)
+        self.confirmed_held = list(held_courses)
+        self.pace = pace
+
+    @event(CourseFired)
+    def _course_fired(self, courses: list[int], fired_at: datetime) -> None:
+        self.held_courses = [c for c in self.held_courses if c not in courses]
+
+    @event(ReleasesPlanned)
+    def _releases_planned(self, releases: dict[str, datetime]) -> None:
+        self.pending_releases.update(releases)
+
+    @event(ItemsReleased)
+    def _items_released(self, items: list[str], released_at: datetime) -> None:
+        for key in items:
+            self.pending_releases.pop(key, None)
 
     @event(Cancelled)
     def _cancelled(self, old_status: str, cancelled_at: datetime, reason: str) -> None:

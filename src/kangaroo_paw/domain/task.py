@@ -155,6 +155,20 @@ class Task(Aggregate):
         machine: str
         interrupted_at: datetime
 
+    class Held(Aggregate.Event):
+        """Confirmed on hold (its course is held): it waits for a fire, even when ready."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.held.v1"
+        WIRE: ClassVar[str] = "TASK_HELD"
+        course: int
+
+    class Fired(Aggregate.Event):
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.fired.v1"
+        WIRE: ClassVar[str] = "TASK_FIRED"
+        fired_at: datetime
+
     class Cancelled(Aggregate.Event):
         order_id: UUID
         TOPIC = "kangaroo_paw.task.cancelled.v1"
@@ -267,13 +281,26 @@ class Task(Aggregate):
         self.start_no = 0  # +1 each time it enters STARTED (start, recall): keys its timer
         self.due_at: datetime | None = None
         self.voided = False
+        self.held = False
 
     # -- queries -----------------------------------------------------------------------------
 
     @property
     def is_ready(self) -> bool:
-        """Unassigned with every dependency completed: the allocator may place it."""
-        return self.status == TaskStatus.UNASSIGNED and self.pending_deps == 0
+        """Unassigned, released (``ready_at``: a root held or paced is not yet) and with every
+        dependency completed: the allocator may place it."""
+        return (
+            self.status == TaskStatus.UNASSIGNED
+            and self.pending_deps == 0
+            and self.ready_at is not None
+        )
+
+    @property
+    def is_unreleased_root(self) -> bool:
+        """A first step that waits for its order to fire or pace it, not for another step."""
+        return (
+            self.status == TaskStatus.UNASSIGNED and not self.depends_on and self.ready_at is None
+        )
 
     @property
     def priority(self) -> float:
@@ -300,10 +327,25 @@ class Task(Aggregate):
     # -- commands ----------------------------------------------------------------------------
 
     def mark_ready(self, at: datetime) -> None:
-        """Root tasks become ready at confirm time; others when their last parent completes."""
+        """Root tasks become ready at confirm time (held ones when fired, paced ones at their
+        release); others when their last parent completes."""
         if self.status != TaskStatus.UNASSIGNED or self.pending_deps or self.ready_at:
             raise InvalidTransition(f"task {self.id} cannot become ready", task_id=str(self.id))
+        if self.held:
+            raise InvalidTransition(f"task {self.id} is held", task_id=str(self.id))
         self._ready(order_id=self.order_id, ready_at=at)
+
+    def hold(self, course: int) -> None:
+        """Put a new task of a held course on hold (before it was ever ready)."""
+        if self.status != TaskStatus.UNASSIGNED or self.ready_at is not None or self.held:
+            raise InvalidTransition(f"task {self.id} cannot be held", task_id=str(self.id))
+        self._held(order_id=self.order_id, course=course)
+
+    def fire(self, at: datetime) -> None:
+        """Take a held task off hold; a root becomes ready separately (now, or paced)."""
+        if not self.held:
+            raise InvalidTransition(f"task {self.id} is not held", task_id=str(self.id))
+        self._fired(order_id=self.order_id, fired_at=at)
 
     def dependency_met(self, dependency_id: UUID, at: datetime) -> None:
         if dependency_id not in self.depends_on:
@@ -587,6 +629,14 @@ class Task(Aggregate):
     ) -> None:
         self.rush_credit_secs = rush_credit_secs
         self.boost = boost
+
+    @event(Held)
+    def _held(self, order_id: UUID, course: int) -> None:
+        self.held = True
+
+    @event(Fired)
+    def _fired(self, order_id: UUID, fired_at: datetime) -> None:
+        self.held = False
 
     @event(Cancelled)
     def _cancelled(self, order_id: UUID, cancelled_at: datetime, previous_status: str) -> None:

@@ -23,6 +23,11 @@ class TimerHandlers(Protocol):
         """Requeue a task still ASSIGNED under ``assignment_no``; False if nothing to do."""
         ...
 
+    def release_due(self, order_id: UUID, release_at: datetime) -> bool:
+        """Release the paced items of an order planned at or before ``release_at``; False if
+        nothing is left to release (released already, the order final or unknown)."""
+        ...
+
 
 class Scheduler(Protocol):
     """Requests are coalesced; timers fire at (or after) their due time, at most once per id."""
@@ -33,7 +38,18 @@ class Scheduler(Protocol):
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None: ...
 
+    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
+        """Call ``release_due(order_id, release_at)`` at ``release_at`` (finish-together
+        pacing); one timer per order and instant."""
+        ...
+
     def close(self) -> None: ...
+
+
+def release_timer_id(order_id: UUID, release_at: datetime) -> str:
+    """Deterministic id of a release timer: an order may plan releases at several instants
+    (one per distinct item path), each fires once; milliseconds since the epoch."""
+    return f"release-{order_id}-{round(release_at.timestamp() * 1000)}"
 
 
 def timer_id(kind: str, task_id: UUID, number: int) -> str:

@@ -23,6 +23,7 @@ class SimConfig:
     disruptions: bool = True
     overrun_minutes: float = 240.0
     sample_secs: float = 15.0
+    pace: str = "asap"  # every order's pace: "asap" or "together" (finish-together)
 
 
 @dataclass(frozen=True, slots=True)

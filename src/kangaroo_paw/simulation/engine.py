@@ -30,7 +30,7 @@ from kangaroo_paw.simulation.policies import SimPolicy, policy
 from kangaroo_paw.simulation.report import SimReport
 from kangaroo_paw.simulation.results import build_report
 from kangaroo_paw.simulation.scenario import Scenario, seed_kitchen
-from kangaroo_paw.simulation.scheduler import TIMEOUT, SimulatedScheduler
+from kangaroo_paw.simulation.scheduler import RELEASE, TIMEOUT, SimulatedScheduler
 from kangaroo_paw.simulation.workload import (
     Workload,
     duration_secs,
@@ -131,7 +131,9 @@ class Simulation:
     def _push(self, at: float, kind: str, payload: Any) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), kind, payload))
 
-    def _push_at(self, due: datetime, kind: str, payload: tuple[UUID, int]) -> None:
+    def _push_at(
+        self, due: datetime, kind: str, payload: tuple[UUID, int] | tuple[UUID, datetime]
+    ) -> None:
         self._push(max(self.now, (due - SIM_EPOCH).total_seconds()), kind, payload)
 
     def _on_assigned(self, task_id: UUID, assignment_no: int, staff: str) -> None:
@@ -204,7 +206,9 @@ class Simulation:
     # -- what happens in the kitchen -----------------------------------------------------------
 
     def _arrive(self, arrival: Any) -> None:
-        order, _ = self.kitchen.confirm_order(arrival.items, arrival.external_id, arrival.priority)
+        order, _ = self.kitchen.confirm_order(
+            arrival.items, arrival.external_id, arrival.priority, pace=self.config.pace
+        )
         self.open_orders.add(order.order_id)
         self.bounds[order.order_id] = self.scenario.critical_path_secs(arrival.items)
         self.promises[order.order_id] = order.promised_secs
@@ -237,6 +241,11 @@ class Simulation:
         self.scheduler.fired(task_id, assignment_no)
         if self.kitchen.requeue_stale(task_id, assignment_no):
             self.current.pop(task_id, None)
+
+    def _release(self, payload: tuple[UUID, datetime]) -> None:
+        """A finish-together release timer: the order's items due by then start."""
+        order_id, release_at = payload
+        self.kitchen.release_due(order_id, release_at)
 
     def _break(self, outage: Any) -> None:
         if outage.name in self.on_break:
@@ -279,6 +288,7 @@ class Simulation:
         "start": _start,
         "finish": _finish,
         TIMEOUT: _timeout,
+        RELEASE: _release,
         "break": _break,
         "back": _back,
         "down": _down,

@@ -26,6 +26,7 @@ class TaskInfo:
     staff: str | None = None
     assignment_no: int = 0
     held_machine: str | None = None  # the machine it holds while assigned (a pool's choice)
+    plate: tuple[str, int] = ("", 0)  # (item, unit): the plate this step is part of
 
 
 @dataclass(slots=True)
@@ -81,6 +82,8 @@ class Observer:
         self.confirmed_at: dict[UUID, float] = {}
         self.completed_at: dict[UUID, float] = {}
         self._newly_completed: list[UUID] = []
+        self.plates_done: dict[UUID, dict[tuple[str, int], float]] = defaultdict(dict)
+        self.spreads: dict[UUID, float] = {}  # order → last plate done - first plate done
         self.tasks_completed = 0
         self.requeues = 0
         self.reroutes = 0
@@ -101,6 +104,7 @@ class Observer:
             event.machine,
             float(event.estimate_secs),
             tuple(event.depends_on),
+            plate=(event.item_key, int(event.unit)),
         )
 
     def _ready(self, event: Any, now: float) -> None:
@@ -122,7 +126,10 @@ class Observer:
             self.usage.busy[name] += 1
 
     def _completed(self, event: Any, now: float) -> None:
-        for name in self.usage.resources(self.tasks[event.originator_id]):
+        info = self.tasks[event.originator_id]
+        # A plate is done when its last step is: the latest completion among its steps.
+        self.plates_done[info.order_id][info.plate] = now
+        for name in self.usage.resources(info):
             self.usage.held[name] -= 1
             self.usage.busy[name] -= 1
         self.tasks_completed += 1
@@ -150,6 +157,9 @@ class Observer:
     def _order_status(self, event: Any, now: float) -> None:
         if event.new_status == OrderStatus.COMPLETED:
             self.completed_at[event.originator_id] = now
+            plates = self.plates_done.pop(event.originator_id, {})
+            if len(plates) > 1:
+                self.spreads[event.originator_id] = max(plates.values()) - min(plates.values())
             self._newly_completed.append(event.originator_id)
 
     def take_completed(self) -> list[UUID]:

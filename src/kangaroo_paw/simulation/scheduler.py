@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from kangaroo_paw.ports.scheduler import Scheduler, timer_id
+from kangaroo_paw.ports.scheduler import Scheduler, release_timer_id, timer_id
 
 TIMEOUT = "timeout"
+RELEASE = "release"
 
 # push(due, kind, payload): put an event into the simulation's heap.
-Push = Callable[[datetime, str, tuple[UUID, int]], None]
+Push = Callable[[datetime, str, tuple[UUID, int] | tuple[UUID, datetime]], None]
 
 
 class SimulatedScheduler(Scheduler):
@@ -48,6 +49,14 @@ class SimulatedScheduler(Scheduler):
         self._armed.add(tid)
         self.timeouts_armed += 1
         self._push(deadline, TIMEOUT, (task_id, assignment_no))
+
+    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
+        """Finish-together pacing: a heap event that releases the order's due items."""
+        tid = release_timer_id(order_id, release_at)
+        if tid in self._armed:
+            return
+        self._armed.add(tid)
+        self._push(release_at, RELEASE, (order_id, release_at))
 
     def fired(self, task_id: UUID, assignment_no: int) -> None:
         self._armed.discard(timer_id(TIMEOUT, task_id, assignment_no))

@@ -23,6 +23,7 @@ from kangaroo_paw.adapters.temporal.common import (
     TIMER_RETRY,
     allocation_workflow_id,
     completion_workflow_id,
+    release_workflow_id,
     timeout_workflow_id,
 )
 from kangaroo_paw.adapters.temporal.scheduler import TemporalScheduler
@@ -46,6 +47,11 @@ class TrackingScheduler(TemporalScheduler):
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         super().schedule_timeout(task_id, assignment_no, deadline)
         self.due.setdefault(timeout_workflow_id(self.kitchen, task_id, assignment_no), deadline)
+
+    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
+        super().schedule_release(order_id, release_at)
+        ms = round(release_at.timestamp() * 1000)
+        self.due.setdefault(release_workflow_id(self.kitchen, order_id, ms), release_at)
 
 
 class TestTemporalScheduler(SchedulerContract):

@@ -4,7 +4,7 @@ timeouts and retry policies, and the workflow ids."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -16,7 +16,7 @@ from temporalio.testing import ActivityEnvironment
 
 from kangaroo_paw.adapters.temporal import activities, common
 from kangaroo_paw.adapters.temporal.activities import RULE_BROKEN, KitchenActivities
-from kangaroo_paw.adapters.temporal.common import PassOutcome, TimerInput
+from kangaroo_paw.adapters.temporal.common import PassOutcome, ReleaseInput, TimerInput
 from kangaroo_paw.domain.errors import InvalidTransition, NotFound
 from kangaroo_paw.ports.scheduler import timer_id
 
@@ -45,6 +45,10 @@ class Handlers:
         self.calls.append(("requeue", task_id, assignment_no))
         return bool(self._answer())
 
+    def release_due(self, order_id: UUID, release_at: datetime) -> bool:
+        self.calls.append(("release", order_id, release_at))
+        return bool(self._answer())
+
 
 def test_auto_complete_calls_the_kitchen_with_the_start_number() -> None:
     handlers = Handlers()
@@ -61,6 +65,16 @@ def test_a_timer_armed_before_starts_were_numbered_is_the_first_start() -> None:
     timer = TimerInput(str(task), "2025-01-01T00:00:00Z")  # an in-flight input without start_no
     assert ActivityEnvironment().run(KitchenActivities(handlers).auto_complete, timer) is True
     assert handlers.calls == [("complete", task, 1)]
+
+
+def test_release_passes_the_order_and_its_planned_instant() -> None:
+    handlers = Handlers(result=False)  # released already: nothing to do
+    order = uuid4()
+    timer = ReleaseInput(str(order), "2025-01-01T00:01:30.250000Z")
+    assert ActivityEnvironment().run(KitchenActivities(handlers).release_due, timer) is False
+    at = datetime(2025, 1, 1, 0, 1, 30, 250000, tzinfo=UTC)
+    assert handlers.calls == [("release", order, at)]
+    assert common.release_workflow_id("main", order, 90250) == f"release-{order}-90250@main"
 
 
 def test_requeue_passes_the_assignment_number() -> None:

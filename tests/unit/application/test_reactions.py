@@ -42,6 +42,9 @@ class Calls(list[tuple[Any, ...]]):
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         self.append(("timeout", task_id, assignment_no, deadline))
 
+    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
+        self.append(("release", order_id, release_at))
+
     def close(self) -> None:
         self.append(("close",))
 
@@ -62,7 +65,7 @@ def envelope(kind: str, task_id: UUID | None, **data: Any) -> Envelope:
 
 
 def test_wire_names_and_event_classes_map_one_to_one() -> None:
-    assert len(EVENT_TYPES) == len(WIRE_NAMES) == 44
+    assert len(EVENT_TYPES) == len(WIRE_NAMES) == 50
     for event_type, wire in WIRE_NAMES.items():
         assert EVENT_TYPES[wire] is event_type
 
@@ -117,6 +120,7 @@ def test_a_domain_event_and_its_envelope_make_the_same_calls() -> None:
     kitchen = embedded.kitchen
     try:
         kitchen.confirm_order({"burger_combo": 1}, "react-both-ways")
+        kitchen.confirm_order({"burger_combo": 1, "dip_cup": 1}, "paced", pace="together")
         embedded.drain()
         assigned = kitchen.allocate().assigned
         assert assigned
@@ -129,6 +133,34 @@ def test_a_domain_event_and_its_envelope_make_the_same_calls() -> None:
             react_to_envelope(recorded.envelope(), by_envelope, 45.0)
         assert by_event == by_envelope
         kinds = {call[0] for call in by_event}
-        assert kinds == {"allocate", "timeout", "complete"}
+        assert kinds == {"allocate", "timeout", "complete", "release"}
     finally:
         embedded.close()
+
+
+def test_planned_releases_arm_one_timer_per_instant() -> None:
+    order = uuid4()
+    calls = Calls()
+    planned = Envelope(
+        event_id=uuid4(),
+        type="ORDER_RELEASES_PLANNED",
+        aggregate_type="Order",
+        aggregate_id=order,
+        aggregate_version=3,
+        notification_id=9,
+        occurred_at="2026-01-01T12:00:00Z",
+        order_id=order,
+        task_id=None,
+        data={
+            "releases": {
+                "dip": "2026-01-01T12:01:00Z",
+                "fries": "2026-01-01T12:00:30Z",
+                "salad": "2026-01-01T12:01:00Z",
+            }
+        },
+    )
+    react_to_envelope(planned, calls, 45.0)
+    assert calls == [
+        ("release", order, datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)),
+        ("release", order, datetime(2026, 1, 1, 12, 1, tzinfo=UTC)),
+    ]

@@ -76,6 +76,15 @@ def one_of_each() -> list[Any]:
     order.reprioritise("rush", 180.0, at(11))
     order.void_line("burger_combo", "guest left", [task.id, child.id], at(24))
 
+    held_task = make_task(ready=False)
+    held_task.hold(2)
+    held_task.fire(at(3))
+    coursed = make_order([held_task.id])
+    coursed.plan_courses({"burger_combo": 2}, [2], "together")
+    coursed.fire(2, at(3))
+    coursed.plan_releases({"burger_combo": at(5)})
+    coursed.release_items(["burger_combo"], at(5))
+
     station = make_station()
     station.change_capacity(3)
     station.reserve(task.id)
@@ -113,14 +122,16 @@ def one_of_each() -> list[Any]:
     )
     token.revoke(at(2))
 
-    aggregates = (task, child, pooled, order, station, cook, recipe, directory, token)
+    aggregates = (
+        task, child, pooled, order, held_task, coursed, station, cook, recipe, directory, token
+    )  # fmt: skip
     return [event for aggregate in aggregates for event in aggregate.collect_events()]
 
 
 def test_every_event_class_has_a_wire_name_of_its_own() -> None:
     classes = event_classes()
     wires = [cls.WIRE for cls in classes]  # type: ignore[attr-defined]
-    assert len(classes) == 44  # 34 + pools 2, 86 2, recall/re-fire/void 6
+    assert len(classes) == 50  # 34 + pools 2, 86 2, recall/re-fire/void 6, hold/fire 6
     assert all(isinstance(wire, str) and wire.isupper() for wire in wires)
     assert len(set(wires)) == len(wires)
 

@@ -29,10 +29,13 @@ def started() -> Task:
 def test_root_task_is_ready_once_marked() -> None:
     task = make_task(ready=False)
     assert task.status == TaskStatus.UNASSIGNED
-    assert task.is_ready  # no dependency pending
+    assert not task.is_ready  # no dependency pending, but not released (held or paced)
+    assert task.is_unreleased_root
     assert task.ready_at is None
     task.mark_ready(T0)
     assert task.ready_at == T0
+    assert task.is_ready
+    assert not task.is_unreleased_root
 
 
 def test_a_task_cannot_become_ready_twice() -> None:

@@ -4,7 +4,7 @@ comes from ``/api/v1``) needs a bearer token (``Authorization: Bearer <secret>``
 role decides what the route allows, from one table, ``ALLOWED``.
 
 - ``manager``: everything.
-- ``integration``: read; confirm, quote, rush, cancel orders and void their lines.
+- ``integration``: read; confirm, quote, rush, fire and cancel orders and void their lines.
 - ``station``: read; start, complete, recall and re-fire tasks on the counters the token
   names.
 - ``viewer``: read and stream.
@@ -40,6 +40,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "rushOrder": ORDER_WRITERS,
     "cancelOrder": ORDER_WRITERS,
     "voidOrderLine": ORDER_WRITERS,
+    "fireOrder": ORDER_WRITERS,
     "startTask": TASK_WORKERS,
     "completeTask": TASK_WORKERS,
     "recallTask": TASK_WORKERS,

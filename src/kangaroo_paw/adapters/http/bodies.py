@@ -68,6 +68,7 @@ Skills = Annotated[list[Name], Meta(max_length=64), Rule(minItems=1)]
 # (KP_MAX_QTY_PER_LINE, KP_MAX_LINES_PER_ORDER); openapi.py adds them to the schema.
 Quantity = Annotated[int, Rule(minimum=1)]
 Items = Annotated[dict[str, Quantity], Rule(minProperties=1)]
+Course = Annotated[int, Meta(ge=1, le=9, description="a course number, 1-9")]
 
 
 class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -101,6 +102,11 @@ class ConfirmOrderRequest(Body):
     note: Annotated[str, Meta(max_length=NOTE_MAX), Rule(pattern=NOT_BLANK)] | None = None
     modifiers: dict[str, Modifiers] = {}
     allergens: dict[str, Allergens] = {}
+    # Hold and fire: items' courses (default 1), the courses confirmed on hold (true: all)
+    # and the pace (default: the kitchen's KP_PACE).
+    courses: Annotated[dict[str, Course], Meta(max_length=100)] | None = None
+    hold: Annotated[list[Course], Meta(max_length=9)] | bool | None = None
+    pace: Literal["asap", "together"] | None = None
 
     def ticket(self) -> Ticket:
         return Ticket(
@@ -111,6 +117,12 @@ class ConfirmOrderRequest(Body):
             modifiers=self.modifiers,
             allergens=self.allergens,
         )
+
+
+class FireOrderRequest(Body):
+    """Fire one held course, or every held course when ``course`` is left out."""
+
+    course: Course | None = None
 
 
 class RushOrderRequest(Body):

@@ -1,4 +1,4 @@
-"""Orders: confirm (idempotent), quote, read, list, rush, cancel, void a line."""
+"""Orders: confirm (idempotent), quote, read, list, rush, fire, cancel, void a line."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from litestar.params import FromQuery, JSONBody
 from kangaroo_paw.adapters.http import present
 from kangaroo_paw.adapters.http.bodies import (
     ConfirmOrderRequest,
+    FireOrderRequest,
     RushOrderRequest,
     VoidLineRequest,
 )
@@ -44,7 +45,13 @@ class OrderController(Controller):
     def confirm(self, kitchen: KitchenDep, data: JSONBody[ConfirmOrderRequest]) -> Response[Order]:
         """Confirm an order and explode it into tasks (201), or replay an identical one (200)."""
         view, created = kitchen.confirm_order(
-            data.items, data.external_order_id, data.priority, ticket=data.ticket()
+            data.items,
+            data.external_order_id,
+            data.priority,
+            ticket=data.ticket(),
+            courses=data.courses,
+            hold=data.hold,
+            pace=data.pace,
         )
         return Response(present.order(view), status_code=201 if created else 200)
 
@@ -59,7 +66,13 @@ class OrderController(Controller):
         """When this order would be ready if confirmed now; validates like confirm, writes
         nothing."""
         at, secs = kitchen.quote_order(
-            data.items, data.priority, data.external_order_id, ticket=data.ticket()
+            data.items,
+            data.priority,
+            data.external_order_id,
+            ticket=data.ticket(),
+            courses=data.courses,
+            hold=data.hold,
+            pace=data.pace,
         )
         return Quote(promised_ready_at=at, promised_secs=secs)
 
@@ -103,6 +116,20 @@ class OrderController(Controller):
         """Rush an open order (it counts as KP_RUSH_CREDIT_SECS older) or un-rush it; its
         open tasks are re-keyed in the queue."""
         return present.order(kitchen.rush_order(parse_id(order_id, "order"), data.rush))
+
+    @post(
+        "/{order_id:str}/fire",
+        operation_id="fireOrder",
+        status_code=200,
+        sync_to_thread=True,
+        responses=responses(400, 404, 409, 503),
+    )
+    def fire(
+        self, kitchen: KitchenDep, order_id: OrderIdPath, data: JSONBody[FireOrderRequest]
+    ) -> Order:
+        """Fire a held course (or, with {}, every held course): its first steps are released
+        (paced if the order is) and allocation runs; 409 not_held if it is not on hold."""
+        return present.order(kitchen.fire_order(parse_id(order_id, "order"), data.course))
 
     @post(
         "/{order_id:str}/cancel",

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from kangaroo_paw.ports.clock import Clock
-from kangaroo_paw.ports.scheduler import Scheduler, TimerHandlers, timer_id
+from kangaroo_paw.ports.scheduler import Scheduler, TimerHandlers, release_timer_id, timer_id
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,13 @@ class InProcessScheduler(Scheduler):
             timer_id("timeout", task_id, assignment_no),
             deadline,
             lambda: self._handlers.requeue_stale(task_id, assignment_no),
+        )
+
+    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
+        self._schedule(
+            release_timer_id(order_id, release_at),
+            release_at,
+            lambda: self._handlers.release_due(order_id, release_at),
         )
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,8 +21,10 @@ from kangaroo_paw.adapters.temporal.common import (
     ALLOCATE_ACTIVITY,
     ALLOCATE_HEARTBEAT,
     AUTO_COMPLETE_ACTIVITY,
+    RELEASE_DUE_ACTIVITY,
     REQUEUE_STALE_ACTIVITY,
     PassOutcome,
+    ReleaseInput,
     TimerInput,
 )
 from kangaroo_paw.application.kitchen import Kitchen
@@ -113,7 +116,7 @@ class KitchenActivities:
         )
 
     def activities(self) -> list[Callable[..., Any]]:
-        return [self.allocate, self.auto_complete, self.requeue_stale]
+        return [self.allocate, self.auto_complete, self.requeue_stale, self.release_due]
 
     def _command(self, call: Callable[[], T], default: T) -> tuple[T, str]:
         """Run a command under the lock; the result and how long it waited and ran."""
@@ -157,3 +160,13 @@ class KitchenActivities:
         outcome = "requeued (stale)" if requeued else "nothing to do"
         log.info("assignment %s#%d: %s (%s)", task_id, timer.assignment_no, outcome, took)
         return requeued
+
+    @activity.defn(name=RELEASE_DUE_ACTIVITY)
+    def release_due(self, timer: ReleaseInput) -> bool:
+        """Release a paced order's items due by the timer; False when none is left."""
+        order_id = UUID(timer.order_id)
+        at = datetime.fromisoformat(timer.due_at.replace("Z", "+00:00"))
+        released, took = self._command(lambda: self.handlers.release_due(order_id, at), False)
+        outcome = "released" if released else "nothing to do"
+        log.info("release %s at %s: %s (%s)", order_id, timer.due_at, outcome, took)
+        return released

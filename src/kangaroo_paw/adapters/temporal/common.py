@@ -19,11 +19,13 @@ from temporalio.common import RetryPolicy
 ALLOCATION_WORKFLOW = "AllocationWorkflow"
 AUTO_COMPLETE_WORKFLOW = "AutoCompleteWorkflow"
 ASSIGNMENT_TIMEOUT_WORKFLOW = "AssignmentTimeoutWorkflow"
+RELEASE_WORKFLOW = "ReleaseWorkflow"
 REQUEST_SIGNAL = "request_allocation"
 
 ALLOCATE_ACTIVITY = "kitchen.allocate"
 AUTO_COMPLETE_ACTIVITY = "kitchen.auto_complete"
 REQUEUE_STALE_ACTIVITY = "kitchen.requeue_stale"
+RELEASE_DUE_ACTIVITY = "kitchen.release_due"
 
 # -- workflow ids ------------------------------------------------------------------------------
 
@@ -45,6 +47,11 @@ def completion_workflow_id(kitchen: str, task_id: UUID | str, start_no: int) -> 
 def timeout_workflow_id(kitchen: str, task_id: UUID | str, assignment_no: int) -> str:
     """One timeout workflow per assignment of a task (``timer_id("timeout", ...)``)."""
     return f"timeout-{task_id}-{assignment_no}@{kitchen}"
+
+
+def release_workflow_id(kitchen: str, order_id: UUID | str, release_ms: int) -> str:
+    """One release workflow per order and planned instant (``release_timer_id``)."""
+    return f"release-{order_id}-{release_ms}@{kitchen}"
 
 
 # -- inputs and results (plain dataclasses: the JSON payload converter carries them) -----------
@@ -78,6 +85,15 @@ class TimerInput:
     assignment_no: int = 0  # the assignment a timeout belongs to; 0 for a completion
     # The start a completion belongs to; 1 for timers armed before starts were numbered.
     start_no: int = 1
+
+
+@dataclass
+class ReleaseInput:
+    """A durable release timer of a paced order: at ``due_at`` (RFC 3339, UTC) release the
+    items planned by then."""
+
+    order_id: str
+    due_at: str
 
 
 # -- activity timeouts and retries -------------------------------------------------------------

@@ -24,11 +24,14 @@ from kangaroo_paw.adapters.temporal.common import (
     ALLOCATION_WORKFLOW,
     ASSIGNMENT_TIMEOUT_WORKFLOW,
     AUTO_COMPLETE_WORKFLOW,
+    RELEASE_WORKFLOW,
     REQUEST_SIGNAL,
     AllocationState,
+    ReleaseInput,
     TimerInput,
     allocation_workflow_id,
     completion_workflow_id,
+    release_workflow_id,
     timeout_workflow_id,
 )
 from kangaroo_paw.adapters.temporal.loop import LoopThread
@@ -156,8 +159,15 @@ class TemporalScheduler(Scheduler):
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         timer = TimerInput(task_id=str(task_id), due_at=_iso(deadline), assignment_no=assignment_no)
         workflow_id = timeout_workflow_id(self.kitchen, task_id, assignment_no)
-        summary = f"requeue #{assignment_no} if stale"
+        summary = f"requeue #{assignment_no} if stale task {task_id} at {timer.due_at}"
         self._call(self._start_timer(ASSIGNMENT_TIMEOUT_WORKFLOW, workflow_id, timer, summary))
+
+    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
+        timer = ReleaseInput(order_id=str(order_id), due_at=_iso(release_at))
+        ms = round(release_at.timestamp() * 1000)
+        workflow_id = release_workflow_id(self.kitchen, order_id, ms)
+        summary = f"release order {order_id} at {timer.due_at}"
+        self._call(self._start_timer(RELEASE_WORKFLOW, workflow_id, timer, summary))
 
     def close(self) -> None:
         if self._owns_loop:
@@ -209,7 +219,7 @@ class TemporalScheduler(Scheduler):
         )
 
     async def _start_timer(
-        self, workflow: str, workflow_id: str, timer: TimerInput, summary: str
+        self, workflow: str, workflow_id: str, timer: TimerInput | ReleaseInput, summary: str
     ) -> None:
         try:
             await self.client.start_workflow(
@@ -219,7 +229,7 @@ class TemporalScheduler(Scheduler):
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                static_summary=f"{summary} task {timer.task_id} at {timer.due_at}",
+                static_summary=summary,
                 rpc_timeout=self._rpc_timeout(),
             )
         except WorkflowAlreadyStartedError:

@@ -19,10 +19,13 @@ from kangaroo_paw.adapters.temporal.common import (
     AUTO_COMPLETE_WORKFLOW,
     HISTORY_EVENTS_PER_RUN,
     PROJECTION_LAG_PAUSE,
+    RELEASE_DUE_ACTIVITY,
+    RELEASE_WORKFLOW,
     REQUEST_SIGNAL,
     REQUEUE_STALE_ACTIVITY,
     AllocationState,
     PassOutcome,
+    ReleaseInput,
     TimerInput,
     allocate_options,
     timer_options,
@@ -143,4 +146,18 @@ class AssignmentTimeoutWorkflow:
         return requeued
 
 
-WORKFLOWS = (AllocationWorkflow, AutoCompleteWorkflow, AssignmentTimeoutWorkflow)
+@workflow.defn(name=RELEASE_WORKFLOW)
+class ReleaseWorkflow:
+    """One per paced order and planned instant: sleeps until then, then releases the order's
+    items due by then (finish-together pacing). Nothing left to release is a result."""
+
+    @workflow.run
+    async def run(self, timer: ReleaseInput) -> bool:
+        await _sleep_until(timer.due_at, "until the item's release")
+        released: bool = await workflow.execute_activity(
+            RELEASE_DUE_ACTIVITY, timer, result_type=bool, **timer_options()
+        )
+        return released
+
+
+WORKFLOWS = (AllocationWorkflow, AutoCompleteWorkflow, AssignmentTimeoutWorkflow, ReleaseWorkflow)
