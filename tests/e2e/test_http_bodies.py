@@ -16,12 +16,13 @@ TASK = [
     "pending_deps", "depends_on", "ready_at", "assigned_staff_id", "assigned_staff",
     "assigned_machine", "assigned_at", "started_at", "completed_at", "requeue_count",
     "machine_kind", "interrupted_at",
-    "modifiers", "allergens",
+    "modifiers", "allergens", "attempt", "start_no", "due_at", "voided", "held",
 ]  # fmt: skip
 ORDER = [
     "order_id", "external_order_id", "status", "priority", "items", "created_at",
     "completed_at", "cancelled_at", "rush_credit_secs", "promised_ready_at",
-    "table", "guest", "channel", "note", "modifiers", "allergens", "promised_secs",
+    "table", "guest", "channel", "note", "modifiers", "allergens", "voided_items",
+    "courses", "held_courses", "pace", "promised_secs",
     "late", "ready_task_ids", "tasks",
 ]  # fmt: skip
 STAFF = [

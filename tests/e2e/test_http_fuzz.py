@@ -42,7 +42,9 @@ def state_dependent(operation_id: str, error: dict[str, Any]) -> bool:
         menu = code in {"unknown_item", "item_unavailable"}
         # ticket lines (modifiers, allergens) must name items of the order's own ``items``
         stray = code == "invalid_ticket" and "items" in details
-        return menu or stray or (code == "invalid_quantity" and "tasks" in details)
+        # ``courses`` may name only items of the order, ``hold`` only courses it has
+        plan = code == "invalid_order" and ("items" in details or "courses" in details)
+        return menu or stray or plan or (code == "invalid_quantity" and "tasks" in details)
     if operation_id == "defineRecipe":
         # counters and machines that must exist; step numbers used twice; dependencies on
         # missing steps, on themselves, or in a cycle; the item key in the path

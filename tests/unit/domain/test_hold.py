@@ -10,6 +10,7 @@ from domain_builders import at, make_order, make_task
 
 from kangaroo_paw.domain.errors import InvalidOrder, InvalidTransition, NotHeld
 from kangaroo_paw.domain.order import Order, check_courses
+from kangaroo_paw.domain.ticket import Ticket
 
 
 def test_check_courses_defaults_and_holds() -> None:
@@ -33,7 +34,8 @@ def test_default_plan_records_nothing() -> None:
     order.collect_events()
     order.plan_courses({"burger_combo": 1}, [], "asap")
     assert order.collect_events() == []
-    assert order.same_request({"burger_combo": 1}, "normal")
+    assert order.same_request({"burger_combo": 1}, "normal", Ticket())
+    assert not order.same_request({"burger_combo": 1}, "normal", Ticket(), pace="together")
 
 
 def test_fire_takes_a_course_off_hold_once() -> None:

@@ -128,7 +128,7 @@ def test_old_order_and_task_events_and_snapshots_get_an_empty_ticket() -> None:
         "modifiers": {},
         "allergens": {},
     }
-    snapshot: dict[str, Any] = {}
+    snapshot: dict[str, Any] = {"items": {"dip_cup": 1}}
     Order.upcast_v2_v3(snapshot)
     assert snapshot["channel"] == "dine_in"
     assert snapshot["allergens"] == {}
