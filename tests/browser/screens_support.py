@@ -79,8 +79,9 @@ class Server:
                 self.kill()
         self.http.close()
 
-    def confirm(self, external: str, items: dict[str, int]) -> Any:
-        body = {"external_order_id": external, "items": items}
+    def confirm(self, external: str, items: dict[str, int], **extra: Any) -> Any:
+        """Confirm an order; ``extra`` is the rest of the body (modifiers, hold, table…)."""
+        body = {"external_order_id": external, "items": items, **extra}
         response = self.http.post("/api/v1/orders/confirm", json=body)
         assert response.status_code == 201, response.text
         return response.json()

@@ -85,11 +85,16 @@ def test_start_and_bump_by_mouse_and_keyboard_then_expo_shows_ready(
     expect(_card(page, bun)).to_have_count(0)
     assert server.task(bun)["status"] == "COMPLETED"
 
-    # R recalls the last bump: the recall route may not exist on this server yet; either
-    # the ticket comes back or the screen says why, and nothing breaks.
+    # R recalls the last bump through POST /tasks/{id}/recall: STARTED again, on the
+    # server and on the screen; then it is bumped again (Space on the selected card).
     page.keyboard.press("r")
-    back = f".card[data-task-id='{bun}'][data-status='STARTED']"
-    expect(page.locator(f".toast:has-text('Recall'), {back}").first).to_be_visible()
+    server.wait_status(bun, "STARTED", timeout=3)
+    expect(_card(page, bun)).to_have_attribute("data-status", "STARTED")
+    ids = page.locator(".card").evaluate_all("cards => cards.map(c => c.dataset.taskId)")
+    page.keyboard.press(str(ids.index(bun) + 1))
+    page.keyboard.press(" ")
+    expect(_card(page, bun)).to_have_count(0)
+    server.wait_status(bun, "COMPLETED", timeout=3)
 
     # The other steps by the API, and the expo shows the order ready.
     expo = open_screen(browser, server, "/screens/expo")

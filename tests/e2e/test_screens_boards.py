@@ -77,8 +77,21 @@ def test_expo_board_shows_progress_and_a_completed_order_ready(client: KitchenCl
     tickets = {t["order"]["external_order_id"]: t for t in board["orders"]}
     assert tickets["E-DONE"]["ready"] is True
     assert tickets["E-DONE"]["items"] == [
-        {"item_key": "cold_coffee", "quantity": 1, "steps": 2, "steps_done": 2, "steps_started": 0}
+        {
+            "item_key": "cold_coffee",
+            "quantity": 1,
+            "steps": 2,
+            "steps_done": 2,
+            "steps_started": 0,
+            "course": 1,
+            "held": False,
+            "voided": False,
+            "void_reason": None,
+            "modifiers": [],
+            "allergens": [],
+        }
     ]
+    assert tickets["E-DONE"]["held_courses"] == []
     pending = tickets["E-OPEN"]
     assert pending["ready"] is False
     lines = {i["item_key"]: i for i in pending["items"]}
@@ -90,6 +103,39 @@ def test_expo_board_shows_progress_and_a_completed_order_ready(client: KitchenCl
     client.post(f"/api/v1/orders/{open_order['order_id']}/cancel")
     refs = {t["order"]["external_order_id"] for t in _board(client, "expo")["orders"]}
     assert "E-OPEN" not in refs
+
+
+def test_expo_lines_carry_course_hold_void_and_the_lines_notes(client: KitchenClient) -> None:
+    order = client.confirm(
+        {"burger_combo": 1, "dip_cup": 1, "cold_coffee": 1},
+        "E-HOLD",
+        courses={"cold_coffee": 2},
+        hold=[2],
+        modifiers={"burger_combo": ["no onion"]},
+        allergens={"burger_combo": ["sesame"]},
+    )
+    client.post(
+        f"/api/v1/orders/{order['order_id']}/void", json={"item_key": "dip_cup", "reason": "out"}
+    )
+    ticket = next(
+        t for t in _board(client, "expo")["orders"] if t["order"]["order_id"] == order["order_id"]
+    )
+    assert ticket["held_courses"] == [2]
+    lines = {i["item_key"]: i for i in ticket["items"]}
+    assert set(lines) == {"burger_combo", "dip_cup", "cold_coffee"}  # the voided line is kept
+    assert (lines["cold_coffee"]["course"], lines["cold_coffee"]["held"]) == (2, True)
+    assert (lines["burger_combo"]["course"], lines["burger_combo"]["held"]) == (1, False)
+    assert lines["burger_combo"]["modifiers"] == ["no onion"]
+    assert lines["burger_combo"]["allergens"] == ["sesame"]
+    assert (lines["dip_cup"]["voided"], lines["dip_cup"]["void_reason"]) == (True, "out")
+    assert lines["dip_cup"]["steps"] == 0  # its unstarted task was cancelled
+    # Fired, the course is no longer held.
+    client.post(f"/api/v1/orders/{order['order_id']}/fire", json={"course": 2})
+    ticket = next(
+        t for t in _board(client, "expo")["orders"] if t["order"]["order_id"] == order["order_id"]
+    )
+    assert ticket["held_courses"] == []
+    assert not any(i["held"] for i in ticket["items"])
 
 
 def test_history_counts_waiting_tasks_and_ticket_times(client: KitchenClient) -> None:

@@ -72,20 +72,29 @@ class StationBoard(msgspec.Struct, kw_only=True):
 
 
 class ExpoItem(msgspec.Struct, kw_only=True):
-    """One line of an order: its steps (over all units) and how many are done."""
+    """One line of an order: its steps (over all units) and how many are done; its course,
+    whether that course is on hold, and whether the line was voided (with the reason)."""
 
     item_key: str
     quantity: int
     steps: int
     steps_done: int
     steps_started: int
+    course: int
+    held: bool
+    voided: bool
+    void_reason: str | None
+    modifiers: list[str]
+    allergens: list[str]
 
 
 class ExpoTicket(msgspec.Struct, kw_only=True):
-    """An order on the expo screen; ``ready`` once it is COMPLETED."""
+    """An order on the expo screen; ``ready`` once it is COMPLETED; ``held_courses`` wait
+    for the expo to fire them."""
 
     order: OrderRef
     items: list[ExpoItem]
+    held_courses: list[int]
     ready: bool
 
 
@@ -155,21 +164,35 @@ def station_cards(
 
 
 def expo_ticket(view: OrderView) -> ExpoTicket:
+    """Every line the order was confirmed with: a voided line stays (marked)
+    even when all its tasks were cancelled, so the pass sees what was taken off."""
     lines: dict[str, list[TaskView]] = defaultdict(list)
     for task in view.tasks:
         if task.status != "CANCELLED":
             lines[task.item_key].append(task)
+    held = set(view.held_courses)
     items = [
         ExpoItem(
             item_key=item_key,
-            quantity=view.items.get(item_key, 0),
-            steps=len(tasks),
-            steps_done=sum(t.status == "COMPLETED" for t in tasks),
-            steps_started=sum(t.status == "STARTED" for t in tasks),
+            quantity=quantity,
+            steps=len(lines[item_key]),
+            steps_done=sum(t.status == "COMPLETED" for t in lines[item_key]),
+            steps_started=sum(t.status == "STARTED" for t in lines[item_key]),
+            course=view.courses.get(item_key, 1),
+            held=view.courses.get(item_key, 1) in held,
+            voided=item_key in view.voided_items,
+            void_reason=view.voided_items.get(item_key),
+            modifiers=view.modifiers.get(item_key, []),
+            allergens=view.allergens.get(item_key, []),
         )
-        for item_key, tasks in lines.items()
+        for item_key, quantity in view.items.items()
     ]
-    return ExpoTicket(order=order_ref(view), items=items, ready=view.status == "COMPLETED")
+    return ExpoTicket(
+        order=order_ref(view),
+        items=items,
+        held_courses=sorted(view.held_courses),
+        ready=view.status == "COMPLETED",
+    )
 
 
 def history(orders: Iterable[OrderView], now: datetime, minutes: int, buckets: int) -> History:

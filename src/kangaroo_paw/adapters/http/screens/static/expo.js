@@ -1,8 +1,9 @@
 // The expo (pass) screen: every open order with each line's progress, its promise, late in
 // red, READY in green once COMPLETED. Bumping an order clears it from this screen (kept in
-// localStorage, so a reload does not bring it back); R recalls the last cleared order.
+// localStorage, so a reload does not bring it back); R recalls the last cleared order. A held
+// course has a Fire button (POST /orders/{id}/fire); a line can be voided after a prompt.
 
-import { ageState, api, chrome, clock, h, secondsSince, syncClock, timeOfDay, toast } from "./kp.js";
+import { ageState, api, attempt, chrome, clock, h, secondsSince, syncClock, timeOfDay, toast } from "./kp.js";
 import { run } from "./live.js";
 
 const CLEARED = "kp.expo.cleared";
@@ -59,7 +60,13 @@ function ticket(entry, index) {
     h("div.card-body", {},
       entry.ready ? h("div.ready-badge", {}, "READY") : null,
       order.priority === "rush" && h("div.flags", {}, h("span.flag.rush", {}, "RUSH")),
-      h("ul.lines", {}, entry.items.map(line)),
+      h("ul.lines", {}, entry.items.map((item) => line(order, item))),
+      entry.held_courses.length > 0 && h("div.holds", {}, entry.held_courses.map((course) =>
+        h("button.fire", {
+          type: "button",
+          dataset: { course },
+          onclick: (e) => (e.stopPropagation(), fire(order, course)),
+        }, `Fire course ${course}`))),
       extras.note && h("div.note", {}, extras.note),
       h("div.meta", {},
         h("span", {}, order.status.replace("_", " ").toLowerCase()),
@@ -69,13 +76,42 @@ function ticket(entry, index) {
   );
 }
 
-function line(item) {
+function line(order, item) {
   const bar = h("span");
   bar.style.setProperty("--done", `${item.steps ? (100 * item.steps_done) / item.steps : 0}%`);
-  return h("li.line", {},
-    h("span", {}, `${item.quantity} × ${item.item_key.replaceAll("_", " ")}`),
-    h("b", {}, `${item.steps_done}/${item.steps}`),
-    h("div.progress", { title: `${item.steps_started} cooking` }, bar));
+  const open = !item.voided && !["COMPLETED", "CANCELLED"].includes(order.status);
+  return h(`li.line${item.voided ? ".voided" : ""}${item.held ? ".held" : ""}`, { dataset: { item: item.item_key } },
+    h("span", {},
+      `${item.quantity} × ${item.item_key.replaceAll("_", " ")}`,
+      item.course > 1 && h("small.course", {}, ` c${item.course}`)),
+    h("b", {}, item.voided ? "VOID" : item.held ? "HELD" : `${item.steps_done}/${item.steps}`),
+    item.allergens.length > 0 && h("span.allergen-tags", {}, item.allergens.map((a) => h("i", {}, `⚠ ${a}`))),
+    item.modifiers.length > 0 && h("span.mod-tags", {}, item.modifiers.join(", ")),
+    item.voided && item.void_reason && h("span.void-reason", {}, item.void_reason),
+    !item.voided && h("div.progress", { title: `${item.steps_started} cooking` }, bar),
+    open && h("button.void", {
+      type: "button",
+      title: `Void ${item.item_key}`,
+      onclick: (e) => (e.stopPropagation(), voidLine(order, item)),
+    }, "Void"));
+}
+
+/** Fire a held course: its tasks leave the hold and reach the stations. */
+async function fire(order, course) {
+  const done = await attempt(`Fire course ${course}`, () =>
+    api(`/api/v1/orders/${order.order_id}/fire`, { method: "POST", body: { course } }));
+  if (done) await load();
+}
+
+/** Take a line off the order, after the expo confirms it and says why. */
+async function voidLine(order, item) {
+  const name = item.item_key.replaceAll("_", " ");
+  const reason = window.prompt(`Void ${item.quantity} × ${name} from ${order.external_order_id}? Reason:`, "");
+  if (reason === null) return;
+  const body = { item_key: item.item_key, reason: reason.trim().slice(0, 280) || "voided at the pass" };
+  const done = await attempt(`Void ${name}`, () =>
+    api(`/api/v1/orders/${order.order_id}/void`, { method: "POST", body }));
+  if (done) await load();
 }
 
 function clear(orderId) {

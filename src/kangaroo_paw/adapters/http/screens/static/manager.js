@@ -37,6 +37,7 @@ function machines(list) {
   return list.map((m) => h("div.row", { dataset: { machine: m.name } },
     h("span.name", {}, m.name),
     h(`span.pill.${m.up ? "up" : "down"}`, {}, m.up ? "up" : "down"),
+    h("span.kind", { title: "machine kind (its pool)" }, m.kind),
     h("span.grow", {}, `${m.counter} · ${m.in_use}/${m.capacity} in use`),
     m.up
       ? act("Take down", `Take ${m.name} down`, post(`/api/v1/machines/${path(m.name)}/down`), "danger")

@@ -1,6 +1,7 @@
 // A station's ticket rail: /screens/station?counter=griller, or ?cook=<staff id> for a cook.
 // Tickets come from /api/v1/screens/station in dispatch order; Start and Bump by touch or by
-// the keyboard bump bar; R recalls the last bump.
+// the keyboard bump bar; R recalls the last bump, F re-fires the selected ticket. The header
+// strip is the station's all-day counts from /api/v1/all-day.
 
 import { ApiError, ageState, api, attempt, chrome, clock, h, secondsSince, syncClock, timeOfDay, toast } from "./kp.js";
 import { run } from "./live.js";
@@ -9,7 +10,9 @@ const params = new URLSearchParams(location.search);
 const counter = params.get("counter");
 const cook = params.get("cook");
 const LAST_BUMP = `kp.lastBump.${counter || cook || "all"}`;
-const state = { cards: [], selectedId: null, config: null, seen: null, allDay: true };
+// Recall errors after which the last bump can never come back (others may pass later).
+const GONE = new Set(["recall_window_passed", "task_voided", "invalid_state", "not_found"]);
+const state = { cards: [], selectedId: null, config: null, seen: null };
 const rail = document.getElementById("cards");
 
 async function load() {
@@ -21,23 +24,29 @@ async function load() {
   announce(board.cards);
   state.cards = board.cards;
   draw();
-  if (state.allDay && counter) await loadAllDay();
+  await loadAllDay();
 }
 
+/** Units to make per item at this counter (every counter's, summed, on a cook's or the
+ * all-stations screen): waiting + in progress, both in the tooltip. */
 async function loadAllDay() {
-  try {
-    const body = await api(`/api/v1/all-day?counter=${encodeURIComponent(counter)}`);
-    const mine = (body.counters || []).find((c) => c.counter === counter);
-    const box = document.getElementById("allday");
-    box.replaceChildren(
-      ...(mine?.items || []).map((item) =>
-        h("span.count", { title: `${item.waiting} waiting, ${item.in_progress} cooking` },
-          h("b", {}, item.waiting + item.in_progress), " ", label(item.item_key))),
-    );
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) state.allDay = false; // not on this server
-    else throw err;
+  const body = await api(`/api/v1/all-day${counter ? `?counter=${encodeURIComponent(counter)}` : ""}`);
+  const totals = new Map();
+  for (const c of body.counters) {
+    for (const item of c.items) {
+      const t = totals.get(item.item_key) || { waiting: 0, in_progress: 0 };
+      t.waiting += item.waiting;
+      t.in_progress += item.in_progress;
+      totals.set(item.item_key, t);
+    }
   }
+  document.getElementById("allday").replaceChildren(
+    ...[...totals].map(([itemKey, t]) =>
+      h("span.count", {
+        title: `${t.waiting} waiting, ${t.in_progress} cooking`,
+        dataset: { item: itemKey, waiting: t.waiting, inProgress: t.in_progress },
+      }, h("b", {}, t.waiting + t.in_progress), " ", label(itemKey))),
+  );
 }
 
 function label(itemKey) {
@@ -56,17 +65,22 @@ function draw() {
 function card(entry, index) {
   const { task, order } = entry;
   const status = entry.queued ? "QUEUED" : task.status;
+  const extras = order.extras || {};
   const flags = [
     order.priority === "rush" && h("span.flag.rush", {}, "RUSH"),
-    task.attempt > 1 && h("span.flag.refire", {}, `REFIRE ${task.attempt}`),
+    task.attempt > 1 && h("span.flag.refire", { title: `attempt ${task.attempt}` }, `re-fire #${task.attempt - 1}`),
     task.held && h("span.flag.held", {}, "HELD"),
     task.voided && h("span.flag.void", {}, "VOID"),
+    extras.channel && extras.channel !== "dine_in" && h("span.flag.channel", {}, extras.channel.replace("_", " ")),
   ];
-  const extras = order.extras || {};
+  const classes = [status.toLowerCase(), task.voided && "voided", task.allergens?.length && "allergy"];
   return h(
-    `article.card.${status.toLowerCase()}`,
+    `article.card.${classes.filter(Boolean).join(".")}`,
     {
-      dataset: { taskId: task.task_id, status, created: order.created_at, promised: order.promised_ready_at || "" },
+      dataset: {
+        taskId: task.task_id, status, attempt: task.attempt,
+        created: order.created_at, promised: order.promised_ready_at || "",
+      },
       onclick: () => select(task.task_id),
     },
     h("header.card-head", {},
@@ -78,14 +92,15 @@ function card(entry, index) {
       h("div.flags", {}, flags),
       h("div.item", {}, label(task.item_key), h("span.unit", {}, ` #${task.unit}`)),
       h("div.step", {}, `${task.step_no}. ${task.description}`),
-      list("mods", task.modifiers),
       list("allergens", task.allergens, "⚠ "),
+      list("mods", task.modifiers),
+      extras.guest && h("div.guest", {}, extras.guest),
       extras.note && h("div.note", {}, extras.note),
       h("div.meta", {},
-        h("span", {}, task.assigned_machine || task.machine || task.counter),
+        h("span", {}, task.assigned_machine || task.machine || task.machine_kind || task.counter),
         h("span", {}, task.assigned_staff || "waiting for a cook"),
         h("span.due", {}, order.promised_ready_at ? `due ${timeOfDay(order.promised_ready_at)}` : ""))),
-    action(entry),
+    h("div.acts", {}, action(entry), refireButton(entry)),
   );
 }
 
@@ -103,6 +118,33 @@ function action(entry) {
   if (status === "ASSIGNED") return h("button.act.start", { type: "button", onclick: go }, "Start");
   if (status === "STARTED") return h("button.act.bump", { type: "button", onclick: go }, "Bump");
   return h("div.act.waiting", {}, "In queue");
+}
+
+/** Re-fire is offered on a started ticket (a dropped plate); a voided one is never redone. */
+function refireButton(entry) {
+  if (entry.queued || entry.task.status !== "STARTED" || entry.task.voided) return null;
+  return h("button.act.refire", {
+    type: "button",
+    onclick: (event) => (event.stopPropagation(), refire(entry)),
+  }, "Re-fire");
+}
+
+/** Do a started step again as a new attempt, after the cook confirms (a reason is optional). */
+async function refire(entry) {
+  const { task } = entry;
+  select(task.task_id);
+  if (entry.queued || task.status !== "STARTED" || task.voided) {
+    return toast("Only a started ticket can be re-fired here.", "info");
+  }
+  const reason = window.prompt(`Re-fire ${label(task.item_key)} #${task.unit}: ${task.description}? Reason (optional):`, "");
+  if (reason === null) return;
+  const body = reason.trim() ? { reason: reason.trim().slice(0, 280) } : {};
+  const done = await attempt("Re-fire", () =>
+    api(`/api/v1/tasks/${task.task_id}/refire`, { method: "POST", body }));
+  if (done) {
+    toast(`Re-fired: attempt ${done.attempt}.`, "info");
+    await load();
+  }
 }
 
 /** Start an ASSIGNED ticket, bump (complete) a STARTED one. */
@@ -126,10 +168,10 @@ async function recall() {
     toast("Recalled the last bump.", "info");
     await load();
   } catch (err) {
-    const message = err.status === 404
-      ? "Recall is not available on this server (or the ticket is gone)."
-      : `Recall: ${err.message}`;
-    toast(message);
+    // The server's words (recall_window_passed, capacity_exceeded…): a ticket that cannot
+    // come back is not retried, it is re-fired.
+    if (err instanceof ApiError && GONE.has(err.code)) sessionStorage.removeItem(LAST_BUMP);
+    toast(`Recall (${err.code}): ${err.message}`);
   }
 }
 
@@ -165,6 +207,8 @@ function onKey(event) {
     if (state.cards[index]) advance(state.cards[index]);
   } else if (event.key === "r" || event.key === "R") {
     recall();
+  } else if (event.key === "f" || event.key === "F") {
+    if (state.cards[index]) refire(state.cards[index]);
   } else {
     return;
   }
