@@ -7,7 +7,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -192,11 +192,14 @@ class KitchenCore(Application[UUID]):
         except NotFound:
             return {}
 
-    def machine_capacities(self) -> dict[str, int]:
-        """Each machine station's capacity, by name: what exploding an order into tasks needs
-        of the stations, read without copying them."""
+    def machine_capacities(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        """Each machine station's capacity, by name (only those of ``names`` when given): what
+        exploding an order into tasks needs of the stations, read without copying them. A
+        confirm names the machines its recipes' steps use, so it reads those stations only."""
+        members = self.members(STATIONS)
+        wanted = members if names is None else {n: members[n] for n in names if n in members}
         capacities: dict[str, int] = {}
-        for name, station_id in self.members(STATIONS).items():
+        for name, station_id in wanted.items():
             station = self.peek(Station, station_id)
             if station.kind == MACHINE:
                 capacities[name] = station.capacity

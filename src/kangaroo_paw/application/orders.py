@@ -262,7 +262,9 @@ class OrderCommands(PromiseQueries):
         ``ready`` is False (held or paced: the caller releases them)."""
         ticket = ticket or Ticket()
         recipes = self._live_recipes(lines)
-        capacities = self.machine_capacities()
+        capacities = self.machine_capacities(
+            {s.machine for r in recipes.values() for s in r.steps if s.machine is not None}
+        )
         total = sum(len(recipes[key].steps) * qty for key, qty in lines.items())
         if total > self.policy.max_tasks_per_order:
             raise InvalidQuantity(
