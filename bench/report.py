@@ -13,6 +13,9 @@ from bench.common import figures, fmt
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "performance.md"
 ORDER = ("core", "sim", "store", "relay", "http", "e2e")
+# Hand-written sections (a profile and what it found), appended after the measured suites:
+# analysis that no JSON result carries, kept where the report does not overwrite it.
+NOTES = ROOT / "bench" / "notes"
 
 
 def load(folder: Path) -> list[dict[str, Any]]:
@@ -94,6 +97,8 @@ def render(results: list[dict[str, Any]]) -> str:
         lines += [f"Machine: {machine_line(results[0]['machine'])}.", ""]
     for result in results:
         lines += section(result)
+    for note in sorted(NOTES.glob("*.md")):
+        lines += [note.read_text().strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

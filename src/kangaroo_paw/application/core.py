@@ -7,7 +7,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -25,7 +25,7 @@ from kangaroo_paw.domain.errors import NotFound
 from kangaroo_paw.domain.order import Order
 from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.staff import Staff
-from kangaroo_paw.domain.station import Station
+from kangaroo_paw.domain.station import MACHINE, Station
 from kangaroo_paw.domain.task import Task
 from kangaroo_paw.ports.clock import Clock
 from kangaroo_paw.ports.envelope import Envelope
@@ -169,6 +169,41 @@ class KitchenCore(Application[UUID]):
         if not isinstance(aggregate, kind):
             raise NotFound(f"{what or kind.__name__.lower()} {aggregate_id} not found")
         return aggregate
+
+    def peek(self, kind: type[A], aggregate_id: UUID, what: str = "") -> A:
+        """Like ``load``, but the cached aggregate itself rather than a deep copy of it: for
+        reads of values that one assignment replaces (a station's kind and capacity), never
+        for changes, and never for several fields that one event rebinds together (another
+        thread may fast-forward the cached copy meanwhile). The deep copy ``load`` makes is
+        most of what a confirm spends outside the forecast (docs/performance.md)."""
+        try:
+            aggregate: object = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            raise NotFound(f"{what or kind.__name__.lower()} {aggregate_id} not found") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"{what or kind.__name__.lower()} {aggregate_id} not found")
+        return aggregate
+
+    def members(self, kind: str) -> dict[str, UUID]:
+        """A copy of the members of the directory of ``kind`` (empty when none was saved),
+        read without copying the directory (``peek``); the dict copy is taken in one step."""
+        try:
+            return dict(self.peek(Directory, ids.directory_id(kind)).members)
+        except NotFound:
+            return {}
+
+    def machine_capacities(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        """Each machine station's capacity, by name (only those of ``names`` when given): what
+        exploding an order into tasks needs of the stations, read without copying them. A
+        confirm names the machines its recipes' steps use, so it reads those stations only."""
+        members = self.members(STATIONS)
+        wanted = members if names is None else {n: members[n] for n in names if n in members}
+        capacities: dict[str, int] = {}
+        for name, station_id in wanted.items():
+            station = self.peek(Station, station_id)
+            if station.kind == MACHINE:
+                capacities[name] = station.capacity
+        return capacities
 
     def exists(self, aggregate_id: UUID) -> bool:
         try:

@@ -23,7 +23,6 @@ from kangaroo_paw.domain.errors import (
 from kangaroo_paw.domain.order import Order, Pace, Priority, check_courses
 from kangaroo_paw.domain.recipe import Recipe
 from kangaroo_paw.domain.recipes import build_dependencies, tail_secs
-from kangaroo_paw.domain.station import MACHINE
 from kangaroo_paw.domain.task import Task
 from kangaroo_paw.domain.ticket import Ticket
 
@@ -263,8 +262,9 @@ class OrderCommands(PromiseQueries):
         ``ready`` is False (held or paced: the caller releases them)."""
         ticket = ticket or Ticket()
         recipes = self._live_recipes(lines)
-        stations = self.stations()
-        capacities = {n: s.capacity for n, s in stations.items() if s.kind == MACHINE}
+        capacities = self.machine_capacities(
+            {s.machine for r in recipes.values() for s in r.steps if s.machine is not None}
+        )
         total = sum(len(recipes[key].steps) * qty for key, qty in lines.items())
         if total > self.policy.max_tasks_per_order:
             raise InvalidQuantity(
@@ -350,7 +350,7 @@ class OrderCommands(PromiseQueries):
     def _live_recipes(self, lines: Mapping[str, int]) -> dict[str, Recipe]:
         """The recipes of ``lines``: every item must have a live recipe (``UnknownItem``) and
         be available, not 86'd (``ItemUnavailable``); each error names all such items."""
-        members = self.directory(RECIPES).members
+        members = self.members(RECIPES)
         found: dict[str, Recipe] = {}
         unknown: list[str] = []
         unavailable: list[str] = []
