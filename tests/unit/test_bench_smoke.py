@@ -176,7 +176,7 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
         calls.append((orders, rate))
         ramp = [float(n) for n in range(9)]  # a backlog: later tasks wait longer
         stages = {"  READY: store → Kafka (relay)": [1.0]}
-        return {"rate": rate, "orders": orders, "completed": orders, "wall": 1.0,
+        return {"rate": rate, "orders": orders, "failed": 0, "completed": orders, "wall": 1.0,
                 "to_assigned": ramp, "lateness": [5.0], "stages": stages}  # fmt: skip
 
     monkeypatch.setattr(suite_e2e, "_one_rate", one_rate)
@@ -186,5 +186,5 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
     assert by_name["20/s   READY → ASSIGNED, first third of the tasks"]["median"] == 1.0
     assert by_name["20/s   READY → ASSIGNED, last third of the tasks"]["median"] == 7.0
     rows = result["tables"]["Did the stack keep up?"]["rows"]
-    assert [r[:3] for r in rows] == [["5/s", 300, 300], ["20/s", 1200, 1200]]
+    assert [r[:4] for r in rows] == [["5/s", 300, 0, 300], ["20/s", 1200, 0, 1200]]
     json.dumps(result)
