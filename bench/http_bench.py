@@ -65,20 +65,23 @@ def _free_port() -> int:
 def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """A ``kangaroo-paw serve`` subprocess without per-caller limits; yields its base URL,
     stops it with SIGTERM. ``env`` adds variables (``KP_MODE=services`` and its connection
-    settings, say)."""
+    settings, ``KP_WORKERS``, say)."""
     port = _free_port()
-    log = (data_dir / "serve.log").open("w")
+    command = ["-m", "kangaroo_paw.entrypoints.cli", "serve", "--port", str(port)]
+    command += ["--data-dir", str(data_dir / "var")]
+    with serving(command, port, data_dir / "serve.log", env) as url:
+        yield url
+
+
+@contextmanager
+def serving(
+    command: list[str], port: int, log_path: Path, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``python <command>`` listening on ``port``: yields its URL once ``/health/ready``
+    answers 200, stops it with SIGTERM."""
+    log = log_path.open("w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kangaroo_paw.entrypoints.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir / "var"),
-        ],
+        [sys.executable, *command],
         env={
             **os.environ,
             "KP_MODE": "embedded",
@@ -95,14 +98,14 @@ def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"serve exited with {proc.returncode}; see {log.name}")
+                raise RuntimeError(f"{command} exited with {proc.returncode}; see {log.name}")
             try:
                 if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("serve did not become ready")
+                raise RuntimeError(f"{command} did not become ready")
             time.sleep(0.1)
         yield url
     finally:
@@ -152,6 +155,19 @@ async def _run_level(url: str, name: str, op: Op, clients: int, duration: float)
         p99_ms=round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
         max_ms=round(ordered[-1], 2),
     )
+
+
+async def run_floor(url: str, levels: list[int], duration: float) -> list[Result]:
+    """The same confirm body against ``bench.floor_server`` (confirm only: it keeps nothing
+    to read back)."""
+
+    async def confirm(http: httpx.AsyncClient, n: int) -> None:
+        body = {"external_order_id": f"floor-{n}", "items": {"dip_cup": 1}}
+        response = await http.post("/confirm", json=body)
+        assert response.status_code == 201, response.text
+
+    await _run_level(url, "warm-up", confirm, 4, 1.0)
+    return [await _run_level(url, "confirm", confirm, c, duration) for c in levels]
 
 
 async def run(url: str, levels: list[int], duration: float) -> list[Result]:

@@ -103,6 +103,9 @@ class Settings:
     recall_window_secs: float = 120.0
     # Hold and fire: an order's pace when its confirm names none ("asap" or "together").
     pace: Pace = "asap"
+    # Cores: ``serve`` in services mode runs this many API worker processes on one listening
+    # socket (embedded mode has one writer and refuses more than 1).
+    workers: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -145,6 +148,7 @@ class Settings:
             "header_timeout_secs": self.header_timeout_secs,
             "body_timeout_secs": self.body_timeout_secs,
             "recall_window_secs": self.recall_window_secs,
+            "workers": self.workers,
         }
         for name, value in positive.items():
             if value <= 0:

@@ -150,4 +150,41 @@ def test_http_suite_on_tiny_sizes() -> None:
         ("get_task", 4),
     }
     assert all(r[3] > 0 and r[4] == 0 for r in rows)  # requests served, none failed
+    modes = {r[0] for r in rows}
+    if "services" in modes:  # PostgreSQL and Redis up: 2 workers and the floor beside them
+        assert {"services, 2 workers", "floor (psycopg)", "floor (psycopg), 2 workers"} <= modes
+        against = result["tables"]["Confirm rate over the floor (same run)"]["rows"]
+        assert {(r[0], r[1]) for r in against} == {
+            (mode, clients)
+            for mode in ("embedded", "services", "services, 2 workers")
+            for clients in (1, 4)
+        }
+        assert all(r[4] > 0 for r in against)
+    scaling = result["tables"]["Confirm rate at N clients over 1 client"]["rows"]
+    assert {r[0] for r in scaling} == modes
+    assert {r[1] for r in scaling} == {4}
+    json.dumps(result)
+
+
+def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("kafka")
+    from bench import suite_e2e
+
+    calls = []
+
+    def one_rate(orders: int, rate: float, estimate: float) -> dict[str, object]:
+        calls.append((orders, rate))
+        ramp = [float(n) for n in range(9)]  # a backlog: later tasks wait longer
+        stages = {"  READY: store → Kafka (relay)": [1.0]}
+        return {"rate": rate, "orders": orders, "failed": 0, "completed": orders, "wall": 1.0,
+                "to_assigned": ramp, "lateness": [5.0], "stages": stages}  # fmt: skip
+
+    monkeypatch.setattr(suite_e2e, "_one_rate", one_rate)
+    result = suite_e2e.run(argparse.Namespace(size="full"))
+    assert calls == [(300, 5.0), (1200, 20.0)]
+    by_name = {m["name"]: m for m in result["metrics"]}
+    assert by_name["20/s   READY → ASSIGNED, first third of the tasks"]["median"] == 1.0
+    assert by_name["20/s   READY → ASSIGNED, last third of the tasks"]["median"] == 7.0
+    rows = result["tables"]["Did the stack keep up?"]["rows"]
+    assert [r[:4] for r in rows] == [["5/s", 300, 0, 300], ["20/s", 1200, 0, 1200]]
     json.dumps(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,7 +28,7 @@ class HealthController(Controller):
     @get("/", operation_id="health")
     async def health(self) -> Health:
         """Liveness: 200 while the process is up."""
-        return Health(status="ok")
+        return Health(status="ok", pid=os.getpid())
 
     @get(
         "/ready",

@@ -243,9 +243,10 @@ class Error(msgspec.Struct, kw_only=True):
 
 
 class Health(msgspec.Struct, kw_only=True):
-    """Liveness."""
+    """Liveness, and which worker process answered (``serve`` may run several)."""
 
     status: str
+    pid: int
 
 
 class Component(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import socket
 import threading
 from collections.abc import Generator
 from types import FrameType
@@ -58,11 +59,17 @@ def server_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
     )
 
 
-def serve(app: ASGIApp, settings: Settings, stopping: threading.Event) -> int:
-    """Serve ``app`` on ``KP_HOST:KP_PORT`` until a signal; the exit status."""
+def serve(
+    app: ASGIApp,
+    settings: Settings,
+    stopping: threading.Event,
+    listening: socket.socket | None = None,
+) -> int:
+    """Serve ``app`` on ``KP_HOST:KP_PORT`` (or on the ``listening`` socket a supervisor bound
+    for all its workers) until a signal; the exit status."""
     server = GracefulServer(server_config(app, settings), stopping)
     try:
-        server.run()
+        server.run(sockets=None if listening is None else [listening])
     except SystemExit as exc:  # uvicorn exits when it cannot bind
         return exc.code if isinstance(exc.code, int) else 1
     finally:
