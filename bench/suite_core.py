@@ -79,6 +79,12 @@ def confirm_throughput(size: str, seed: int) -> tuple[list[dict[str, Any]], list
         rows.append(metric(f"confirm {variant}", per_sec[variant], "orders/s", orders=orders))
         rows.append(metric(f"confirm {variant}", tasks_sec[variant], "tasks/s"))
     rows.append(metric("confirm sqlite / popo", ratios, "ratio"))
+    # The promise's cost as a factor (issue 15 asks for at most 2): repeat by repeat, side by side.
+    cost = [
+        free / promised
+        for free, promised in zip(per_sec["popo, no promise"], per_sec["popo"], strict=True)
+    ]
+    rows.append(metric("confirm popo, no promise / with promise", cost, "ratio"))
     return rows, []
 
 

@@ -1,9 +1,10 @@
 """When would this work be done? A forward simulation of the kitchen from a snapshot of it.
 
 The forecast plays the allocator forward in time: tasks in progress finish after their
-remaining time, ready and waiting tasks are placed pass by pass by ``plan_pass`` in dispatch
-key order (the production order-age-first key), and every new assignment starts after a
-reaction delay and then takes exactly its recipe estimate. A cook's slot and the stations are
+remaining time, ready and waiting tasks are placed pass by pass as ``plan_pass`` places them
+(the same picks, planned inline: the pass is the hot loop of every promise) in dispatch key
+order (the production order-age-first key), and every new assignment starts after a reaction
+delay and then takes exactly its recipe estimate. A cook's slot and the stations are
 held from assignment to completion, as in the kitchen. Passes run only at instants when
 something changed (a completion, a requeue, a cook coming or going), with every event of that
 instant applied first. Times are seconds after the snapshot. Pure and deterministic: the same
