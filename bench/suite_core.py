@@ -335,6 +335,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "fresh file per run; aggregate cache on (as in production) except in the load test.",
             "A pass places at most the free cook slots (7 in the demo kitchen); placed tasks "
             "are requeued between repetitions so every pass sees the same queue size.",
+            "Confirm throughput: nothing completes, so every promise simulates a growing backlog "
+            "(up to the whole run's orders); 'no promise / with promise' is the promise's cost "
+            "factor, measured side by side in each repeat.",
             "A quote is timed whole (validate, explode, snapshot, forward simulation) with 100 "
             "open orders (3-4 tasks each, or the lunch mix at about 6) and one pass of work in "
             "progress; the quoted bodies are drawn from the lunch mix. The state does not "
