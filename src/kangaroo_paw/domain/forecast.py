@@ -1,9 +1,10 @@
 """When would this work be done? A forward simulation of the kitchen from a snapshot of it.
 
 The forecast plays the allocator forward in time: tasks in progress finish after their
-remaining time, ready and waiting tasks are placed pass by pass by ``plan_pass`` in dispatch
-key order (the production order-age-first key), and every new assignment starts after a
-reaction delay and then takes exactly its recipe estimate. A cook's slot and the stations are
+remaining time, ready and waiting tasks are placed pass by pass as ``plan_pass`` places them
+(the same picks, planned inline: the pass is the hot loop of every promise) in dispatch key
+order (the production order-age-first key), and every new assignment starts after a reaction
+delay and then takes exactly its recipe estimate. A cook's slot and the stations are
 held from assignment to completion, as in the kitchen. Passes run only at instants when
 something changed (a completion, a requeue, a cook coming or going), with every event of that
 instant applied first. Times are seconds after the snapshot. Pure and deterministic: the same
@@ -25,11 +26,10 @@ from enum import StrEnum
 from uuid import UUID
 
 from kangaroo_paw.domain.allocation import (
-    Candidate,
     CookState,
     GroupKey,
     machine_slots,
-    plan_pass,
+    pool_machine,
     pools_of,
 )
 from kangaroo_paw.domain.scoring import SortKey, Weights, updated_efficiency
@@ -156,9 +156,8 @@ class _Run:
         self.tasks = sorted(snapshot.tasks, key=lambda t: t.key)
         self.index = {t.task_id: i for i, t in enumerate(self.tasks)}
         self.left = {self.index[t] for t in targets if t in self.index}
-        self.cands = [
-            Candidate(t.task_id, t.counter, t.group[1], t.key, t.machine_kind) for t in self.tasks
-        ]
+        # The pick order's tie-break (as plan_pass breaks it), formatted once per run, not per pass.
+        self.sid = [str(t.task_id) for t in self.tasks]
         self.on = [t.machine for t in self.tasks]  # the machine each task holds when active
         self.children = [
             [self.index[c] for c in t.dependents if c in self.index] for t in self.tasks
@@ -175,6 +174,7 @@ class _Run:
         ]
         self.worked = [c.active_secs for c in self.plans]
         self.cook_at = {c.staff_id: k for k, c in enumerate(self.plans)}
+        self.cook_sid = [str(c.staff_id) for c in self.plans]
         # A down (or unknown) station has no slots: releases bring it back to zero, not above.
         self.free = {s.name: s.capacity if s.up else 0 for s in snapshot.stations}
         self.down = {s.name for s in snapshot.stations if not s.up}
@@ -322,8 +322,8 @@ class _Run:
     def _pass(self, now: float) -> None:
         """One allocation pass as the kitchen runs it: each group's placeable prefix."""
         spare = self._spare_slots(now)
-        free, cands = self.free, self.cands
-        groups: dict[GroupKey, list[Candidate]] = {}
+        free = self.free
+        bounds: list[tuple[GroupKey, int]] = []
         for gkey, queue in self.groups.items():
             # Nothing past this many can be placed now, so the prefix decides the pass.
             bound = spare.get(gkey[0], 0)
@@ -334,35 +334,82 @@ class _Run:
             if on_machines is not None:
                 bound = min(bound, on_machines)
             if bound > 0:
-                groups[gkey] = [cands[i] for _, i in queue[:bound]]
-        if groups:
-            self._place(groups, now)
+                bounds.append((gkey, bound))
+        if bounds:
+            self._place(bounds, now)
 
-    def _place(self, groups: dict[GroupKey, list[Candidate]], now: float) -> None:
+    def _place(self, bounds: list[tuple[GroupKey, int]], now: float) -> None:
+        """``plan_pass`` over the groups' prefixes, specialised to the forecast (the hot loop):
+        the same picks in the same order (group heads by (key, task id); cooks by (score,
+        staff id)), applied as they are made, without the candidate and plan objects."""
         self.passes += 1
         # Only cooks who can take work now: plan_pass would skip the others anyway.
-        cooks = []
+        cooks: list[int] = []
         for k, state in enumerate(self.cooks):
             if state.available and state.active < state.max_parallel:
                 elapsed = self.plans[k].shift_elapsed_secs + now
                 state.utilization = self.worked[k] / max(1.0, elapsed)
-                cooks.append(state)
-        placed = plan_pass(groups, self.free, cooks, self.p.weights, pools=self.pools)
+                cooks.append(k)
+        tasks, sid, free, pools, groups = self.tasks, self.sid, self.free, self.pools, self.groups
+        heap: list[tuple[SortKey, str, int, GroupKey]] = []
+        for gkey, _ in bounds:
+            i = groups[gkey][0][1]
+            heap.append((tasks[i].key, sid[i], 0, gkey))
+        heapq.heapify(heap)
+        limit = dict(bounds)
+        taken: dict[GroupKey, int] = {}
         start = now + self.p.reaction_secs
-        for a in placed.assignments:
-            i = self.index[a.task_id]
-            k = self.cook_at[a.staff_id]
-            self.cooks[k].active -= 1  # plan_pass counted it; _hold counts it again
-            self.on[i] = a.machine
-            self._hold(i, k)
+        while heap:
+            _, _, index, gkey = heapq.heappop(heap)
+            counter, machine, kind = gkey
+            k = self._blocked_or_cook(gkey, cooks)
+            if k < 0:
+                continue
+            target = machine if kind is None else pool_machine(counter, kind, free, pools)
+            free[counter] -= 1
+            if target is not None:
+                free[target] -= 1
+            queue = groups[gkey]
+            i = queue[index][1]
+            self.cooks[k].active += 1
+            self.holder[i] = k
+            self.on[i] = target
             self.started[i] = start
-            self._push(start + self.tasks[i].estimate_secs, _DONE, i)
-            group = self.tasks[i].group
-            queue = self.groups[group]
-            del queue[0]  # a pass takes each group's head first, one by one
-            if not queue:
-                del self.groups[group]
+            self._push(start + tasks[i].estimate_secs, _DONE, i)
             self.ready -= 1
+            nxt = index + 1
+            if nxt < limit[gkey]:
+                j = queue[nxt][1]
+                heapq.heappush(heap, (tasks[j].key, sid[j], nxt, gkey))
+            taken[gkey] = nxt
+        for gkey, count in taken.items():  # a pass takes each group's head first, one by one
+            queue = groups[gkey]
+            del queue[:count]
+            if not queue:
+                del groups[gkey]
+
+    def _blocked_or_cook(self, gkey: GroupKey, cooks: list[int]) -> int:
+        """The cook ``plan_pass`` would pick for the head of ``gkey`` now, or -1 when the
+        group is blocked (its counter full, its machine or whole pool down or full, no cook)."""
+        counter, machine, kind = gkey
+        free = self.free
+        if free.get(counter, 0) <= 0:
+            return -1
+        if machine is not None and free.get(machine, 0) <= 0:
+            return -1
+        if kind is not None and pool_machine(counter, kind, free, self.pools) is None:
+            return -1
+        w, states, sids = self.p.weights, self.cooks, self.cook_sid
+        best = -1
+        best_score = 0.0
+        for k in cooks:
+            cook = states[k]
+            if counter not in cook.skills or cook.active >= cook.max_parallel:
+                continue
+            score = w.load * cook.active + w.util * cook.utilization - w.eff * cook.efficiency
+            if best < 0 or (score, sids[k]) < (best_score, sids[best]):
+                best, best_score = k, score
+        return best
 
     def _spare_slots(self, now: float) -> dict[str, int]:
         """Per counter, the open slots of the cooks who can serve it at ``now``."""
