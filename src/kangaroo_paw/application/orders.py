@@ -129,14 +129,31 @@ class OrderCommands(PromiseQueries):
         self, order: Order, tasks: list[Task], items: list[str], now: datetime
     ) -> None:
         """Release the first steps of ``items``: at once (asap), or paced so that they finish
-        together: an item starts when the longest of them has only its own critical path
-        left, at ``now + (longest path - its path)``; the rest are planned on the order
-        (``ReleasesPlanned``) for the release timer."""
-        releases = release_times(tasks, items, now, order.pace)
+        together (``release_times`` over the items' forecast finishes); the later releases
+        are planned on the order (``ReleasesPlanned``) for the release timer."""
+        if order.pace == Pace.TOGETHER:
+            releases = release_times(self._finish_spans(tasks, items, now), now)
+        else:
+            releases = dict.fromkeys(items, now)
         for task in tasks:
             if task.is_unreleased_root and not task.held and releases.get(task.item_key) == now:
                 task.mark_ready(now)
         order.plan_releases({k: at for k, at in releases.items() if at > now})
+
+    def _finish_spans(self, tasks: list[Task], items: list[str], now: datetime) -> dict[str, float]:
+        """Seconds from ``now`` until each of ``items`` would be done if all were released
+        now: the promise's forecast (queues, cooks and machines as they are), per item its
+        last task's finish. A forecast that cannot finish (a machine down for good) falls
+        back to the items' critical paths, which ignore the queues."""
+        mine = [t for t in tasks if t.item_key in items and not t.is_final]
+        ahead = self.forecast_new(mine, now)
+        spans: dict[str, float] = dict.fromkeys(items, 0.0)
+        for task in mine:
+            if ahead.complete:
+                spans[task.item_key] = max(spans[task.item_key], ahead.finishes[task.id])
+            elif not task.depends_on:
+                spans[task.item_key] = max(spans[task.item_key], task.tail_secs)
+        return spans
 
     @retried
     def fire_order(self, order_id: UUID, course: int | None = None) -> OrderView:
@@ -434,20 +451,12 @@ class CoursePlan:
     pace: str
 
 
-def release_times(
-    tasks: list[Task], items: list[str], now: datetime, pace: str
-) -> dict[str, datetime]:
-    """When each of ``items`` should start: now (asap), or now plus how much longer the
-    longest item's critical path is than its own (together: promised - own path, with the
-    promise read as the longest path from now, so the longest item starts at once)."""
-    if pace != Pace.TOGETHER:
-        return dict.fromkeys(items, now)
-    paths: dict[str, float] = dict.fromkeys(items, 0.0)
-    for task in tasks:
-        if task.item_key in paths and not task.depends_on:
-            paths[task.item_key] = max(paths[task.item_key], task.tail_secs)
-    longest = max(paths.values(), default=0.0)
-    return {key: now + timedelta(seconds=round(longest - path, 3)) for key, path in paths.items()}
+def release_times(spans: Mapping[str, float], now: datetime) -> dict[str, datetime]:
+    """Finish-together: each item (its seconds to finish if started ``now`` in ``spans``)
+    starts at now plus how much longer the longest item takes than it does, so the longest
+    starts at once and, if the spans hold, every item finishes with it."""
+    longest = max(spans.values(), default=0.0)
+    return {key: now + timedelta(seconds=round(longest - span, 3)) for key, span in spans.items()}
 
 
 def _external_id(external_order_id: str | None) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
@@ -122,12 +122,15 @@ class ForecastParams:
 @dataclass(frozen=True, slots=True)
 class Forecast:
     """``ready_secs``: when the last target completes; ``complete`` is False when that is
-    beyond the horizon (or never) and ``ready_secs`` is then the horizon itself."""
+    beyond the horizon (or never) and ``ready_secs`` is then the horizon itself.
+    ``finishes``: when each target completed (finish-together pacing releases by them); a
+    target missing from it did not finish within the horizon."""
 
     ready_secs: float
     complete: bool
     passes: int
     events: int
+    finishes: Mapping[UUID, float] = field(default_factory=dict)
 
 
 def forecast(
@@ -193,6 +196,7 @@ class _Run:
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = 0
         self.finish = 0.0
+        self.finishes: dict[UUID, float] = {}
         self.passes = 0
 
     def run(self) -> Forecast:
@@ -215,8 +219,8 @@ class _Run:
             if self.ready:
                 self._pass(now)
         if self.left:
-            return Forecast(self.p.horizon_secs, False, self.passes, events)
-        return Forecast(self.finish, True, self.passes, events)
+            return Forecast(self.p.horizon_secs, False, self.passes, events, self.finishes)
+        return Forecast(self.finish, True, self.passes, events, self.finishes)
 
     # -- setup ---------------------------------------------------------------------------------
 
@@ -264,6 +268,7 @@ class _Run:
             if i in self.left:
                 self.left.discard(i)
                 self.finish = max(self.finish, now)
+                self.finishes[self.tasks[i].task_id] = now
             pending = self.pending
             for j in self.children[i]:
                 if pending[j] > 0:

@@ -147,6 +147,16 @@ def test_one_cook_serves_the_older_order_first() -> None:
     assert ready_secs([older, rushed], [cook()], [rushed]) == 65.0
 
 
+def test_each_target_has_its_own_finish() -> None:
+    """Finish-together pacing releases by these: each target's predicted completion."""
+    older, newer = task(80, order=1), task(60, order=2)
+    result = forecast(
+        KitchenSnapshot([older, newer], [cook()], STATIONS), {older.task_id, newer.task_id}, P
+    )
+    assert result.finishes == {older.task_id: 85.0, newer.task_id: 150.0}
+    assert result.ready_secs == max(result.finishes.values())
+
+
 def test_a_machine_of_capacity_one_serialises_two_cooks() -> None:
     first, second = task(80, order=1), task(80, order=2)
     stations = [StationSlots("griller", 6), StationSlots("grill-1", 1)]

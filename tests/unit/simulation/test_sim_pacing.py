@@ -15,6 +15,8 @@ def test_both_paces_serve_the_same_workload_and_measure_spreads() -> None:
     # Every completed multi-plate order has a spread, never negative.
     assert len(asap.spreads) == len(together.spreads) > 0
     assert min(asap.spreads + together.spreads) >= 0
+    assert asap.p90_ticket >= min(asap.mean_ticket, asap.p90_ticket) > 0
     table = pacing_table(runs)
+    assert "| p90 ticket s |" in table
     assert "| demo kitchen | together | 1 |" in table
     assert "+0.0 %" in table  # asap is its own baseline
