@@ -25,7 +25,7 @@ $(STAMP_DEV): pyproject.toml | $(PY)
 run: $(STAMP_BASE)
 	@url="http://$${KP_HOST:-127.0.0.1}:$${KP_PORT:-8080}"; \
 	echo "Kitchen screens: $$url/screens/ (station: $$url/screens/station?counter=griller," \
-	"expo: $$url/screens/expo, manager: $$url/screens/manager; API docs: $$url/schema/)"
+	"expo: $$url/screens/expo, manager: $$url/screens/manager; API docs: $$url/docs)"
 	$(VENV)/bin/kangaroo-paw serve
 
 ## test: install everything, start the real services, run every check and the whole suite
