@@ -60,7 +60,10 @@ def server(tmp_path: Path, server_env: dict[str, str]) -> Iterator[Server]:
     served.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API runs an event loop on this thread while it
+# is open, so tests after the browser modules (asyncio.run, anyio portals) would find a loop
+# already running.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
