@@ -1,12 +1,14 @@
 """Shared test wiring: hypothesis profiles and the service markers.
 
-A test marked ``postgres``/``redis``/``kafka``/``temporal`` needs that server on loopback.
+A test marked ``postgres``/``redis``/``kafka``/``temporal`` needs that server on loopback, one
+marked ``browser`` Playwright and Debian's chromium.
 In a developer's quick run an absent server skips those tests; with ``KP_REQUIRE_SERVICES=1``
-(set by ``make test`` and ``.ci/run``) an absent server fails them instead.
+(set by ``make test`` and ``.ci/run``) an absent server (or browser) fails them instead.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from functools import cache
@@ -57,11 +59,26 @@ def services_required() -> bool:
     return os.environ.get("KP_REQUIRE_SERVICES", "") not in {"", "0", "false", "no"}
 
 
+def browser_missing() -> str | None:
+    """Why the ``browser`` tests cannot run here (Playwright or Debian's chromium absent)."""
+    from browser.screens_support import CHROMIUM  # only when a browser test runs
+
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)"
+    return None
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for name in SERVICE_MARKERS:
-        if item.get_closest_marker(name) is None or service_up(name):
-            continue
-        message = f"{name} is not reachable (start it with `scripts/services up`)"
+    missing = [
+        f"{name} is not reachable (start it with `scripts/services up`)"
+        for name in SERVICE_MARKERS
+        if item.get_closest_marker(name) is not None and not service_up(name)
+    ]
+    if item.get_closest_marker("browser") is not None:
+        missing.append(browser_missing() or "")
+    for message in filter(None, missing):
         if services_required():
             pytest.fail(f"KP_REQUIRE_SERVICES=1 and {message}", pytrace=False)
         pytest.skip(message)

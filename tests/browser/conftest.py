@@ -8,8 +8,6 @@ tests/conftest.py, a missing browser skips these tests in a quick run and fails 
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,25 +23,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
-
-
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)"
-    return None
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("browser") is None:
-        return
-    missing = _missing()
-    if missing is None:
-        return
-    if os.environ.get("KP_REQUIRE_SERVICES", "") not in {"", "0", "false", "no"}:
-        pytest.fail(f"KP_REQUIRE_SERVICES=1 and {missing}", pytrace=False)
-    pytest.skip(missing)
 
 
 @pytest.fixture
