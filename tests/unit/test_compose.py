@@ -230,3 +230,13 @@ def test_native_stack_treats_a_zombie_as_dead() -> None:
         time.sleep(0.05)  # exits at once, then lingers as a zombie until waited for
     assert not native.proc_alive(child.pid)
     assert child.wait() == 0
+
+
+@pytest.mark.parametrize("name", ["relay", "projector", "consumer", "worker"])
+def test_background_processes_serve_metrics_on_the_compose_network(name: str) -> None:
+    """serve has /metrics on its API port; the other four only when KP_METRICS_PORT is set, and
+    a scraper in another container reaches them only on a non-loopback address."""
+    env = services()[name]["environment"]
+    assert int(env["KP_METRICS_PORT"]) == 9100
+    assert env["KP_METRICS_HOST"] == "0.0.0.0"
+    assert env["KP_MODE"] == "services"
