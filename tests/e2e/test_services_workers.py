@@ -1,6 +1,7 @@
 """``kangaroo-paw serve`` with ``KP_WORKERS=2`` in services mode, as real processes: two
-worker processes share the port and PostgreSQL, both answer, orders confirm through them, and
-one SIGTERM to the supervisor stops every worker cleanly."""
+worker processes share the port and PostgreSQL, both answer, orders confirm through them,
+``/metrics`` counts both workers' work, and one SIGTERM to the supervisor stops every worker
+cleanly."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from kangaroo_paw.settings import Settings
 TOKEN = "kp_services-workers-test-manager"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CLI = [sys.executable, "-m", "kangaroo_paw.entrypoints.cli"]
+CONFIRMED_SERIES = "kangaroo_paw_orders_confirmed_total"
 
 
 def _port() -> int:
@@ -89,6 +91,15 @@ def test_two_workers_share_the_port_and_stop_on_one_sigterm(tmp_path: Path) -> N
         for order_id in orders:
             got = httpx.get(f"{base}/api/v1/orders/{order_id}", headers=AUTH)
             assert got.status_code == 200, got.text
+        # Whichever worker answers a scrape counts the confirms of both (a shared metrics
+        # directory); each scrape is a new connection, so either worker may take it.
+        for _ in range(6):
+            page = httpx.get(f"{base}/metrics", timeout=5)
+            assert page.status_code == 200, page.text
+            confirmed = [
+                line for line in page.text.splitlines() if line.startswith(CONFIRMED_SERIES)
+            ]
+            assert confirmed == [f"{CONFIRMED_SERIES} 10.0"], confirmed
         ready = httpx.get(f"{base}/health/ready", timeout=10)
         assert ready.status_code == 200, ready.text
 

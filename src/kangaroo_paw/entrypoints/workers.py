@@ -9,20 +9,26 @@ worker starts) and hands it to each worker, a fresh interpreter that runs the or
 supervisor is passed to every worker; it exits 0 when all of them did. A worker that exits on
 its own stops the others: the supervisor does not restart anything (the orchestrator that
 started it does), so a broken worker is never hidden behind its healthy siblings.
+
+The workers share a fresh metrics directory (``PROMETHEUS_MULTIPROC_DIR``) for as long as the
+supervisor runs, so any worker's ``/metrics`` sums the counters and histograms of all of them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from types import FrameType
 
 from kangaroo_paw.adapters.http.server import GRACEFUL_SHUTDOWN_SECS
+from kangaroo_paw.adapters.prometheus.registry import SHARED_DIR_ENV
 from kangaroo_paw.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,8 +69,10 @@ def supervise(settings: Settings) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     port = sock.getsockname()[1]
+    shared = tempfile.mkdtemp(prefix="kangaroo-paw-metrics-")  # fresh: no stale counts
     env = {
         **os.environ,
+        SHARED_DIR_ENV: shared,
         "KP_WORKERS": "1",
         "KP_HOST": settings.host,
         "KP_PORT": str(port),
@@ -92,6 +100,7 @@ def supervise(settings: Settings) -> int:
                 worker.kill()
                 worker.wait()
         sock.close()
+        shutil.rmtree(shared, ignore_errors=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -5,7 +5,11 @@ processes without HTTP answer scrapes on ``KP_METRICS_PORT``."""
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -13,7 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
-from kangaroo_paw.adapters.prometheus.registry import PrometheusMetrics
+from kangaroo_paw.adapters.prometheus.registry import SHARED_DIR_ENV, PrometheusMetrics
 from kangaroo_paw.adapters.prometheus.sampled import GaugeSpec, Reading, single
 from kangaroo_paw.application.following import SinkStatus
 from kangaroo_paw.entrypoints.metrics import add_projection_lag, add_queue_depth, export
@@ -157,3 +161,45 @@ def test_export_is_off_by_default_and_a_taken_port_does_not_stop_the_process(
             close = export(Settings(metrics_port=port), metrics)
         close()
     assert f"cannot listen on 127.0.0.1:{port}" in caplog.text
+
+
+WORKER_SCRIPT = """
+import sys
+from kangaroo_paw.adapters.prometheus.registry import PrometheusMetrics
+metrics = PrometheusMetrics()
+for _ in range(int(sys.argv[1])):
+    metrics.order_confirmed()
+metrics.ticket_completed(float(sys.argv[2]))
+sys.stdout.write(metrics.exposition().decode())
+"""
+
+
+def test_worker_processes_sharing_a_directory_each_expose_the_sum(tmp_path: Path) -> None:
+    """What ``KP_WORKERS`` relies on: a scrape answered by any one worker counts every
+    worker's confirms and tickets, and no per-process ``process_*`` series stands for all."""
+    env = {**os.environ, SHARED_DIR_ENV: str(tmp_path)}
+    pages = [
+        subprocess.run(
+            [sys.executable, "-c", WORKER_SCRIPT, str(confirms), str(ticket)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        for confirms, ticket in ((3, 100.0), (4, 200.0))
+    ]
+    first, last = (parse(page) for page in pages)
+    assert first[("kangaroo_paw_orders_confirmed_total", ())] == 3
+    assert last[("kangaroo_paw_orders_confirmed_total", ())] == 7  # 3 of the first process
+    assert last[("kangaroo_paw_ticket_seconds_count", ())] == 2
+    assert last[("kangaroo_paw_ticket_seconds_sum", ())] == 300
+    assert not any(name.startswith("process_") for name, _ in last)
+
+
+def parse(page: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(page)
+        for s in family.samples
+    }

@@ -3,11 +3,19 @@ the kitchen reports to, and the text exposition (``/metrics``).
 
 One ``PrometheusMetrics`` per process (each test builds its own): it owns a registry of its
 own rather than prometheus_client's global one, so nothing registered elsewhere leaks in and
-two instances never clash."""
+two instances never clash.
+
+Several API worker processes (``KP_WORKERS``) answer ``/metrics`` on one port, and a scrape
+reaches whichever worker accepts it; so the supervisor gives the workers a shared directory
+(``PROMETHEUS_MULTIPROC_DIR``, prometheus_client's own multi-process mode, read when the
+library is imported): every worker then writes its counters and histograms to files there
+and every scrape sums all of them. The per-process ``process_*`` series are left out in that
+mode (they would describe only the worker that happened to answer)."""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +27,7 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from kangaroo_paw.adapters.prometheus.sampled import GaugeSpec, Reading, SampledGauges
 
@@ -27,6 +36,8 @@ log = logging.getLogger(__name__)
 PREFIX = "kangaroo_paw_"
 # The classic text format ``generate_latest`` writes (the HTTP layer adds the charset).
 CONTENT_TYPE = "text/plain; version=0.0.4"
+# prometheus_client's switch for multi-process mode (a directory shared by the workers).
+SHARED_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Seconds. An API call is milliseconds, a stream minutes; a ticket minutes to an hour; a pass
 # milliseconds; a timer should fire within a second of its due time.
@@ -51,9 +62,13 @@ class PrometheusMetrics:
 
     def __init__(self, *, process: bool = True) -> None:
         self.registry = CollectorRegistry()
-        if process:  # process_cpu_seconds_total, process_resident_memory_bytes, ...
+        shared = os.environ.get(SHARED_DIR_ENV)
+        r: CollectorRegistry | None = self.registry
+        if shared:  # values live in the shared files; the collector sums every worker's
+            MultiProcessCollector(self.registry, path=shared)  # type: ignore[no-untyped-call]
+            r = None
+        elif process:  # process_cpu_seconds_total, process_resident_memory_bytes, ...
             ProcessCollector(registry=self.registry)
-        r = self.registry
         self.http_seconds = Histogram(
             f"{PREFIX}http_request_duration_seconds",
             "HTTP requests by route template, method and status, from first byte in to last out",
