@@ -143,6 +143,7 @@ def test_http_suite_on_tiny_sizes() -> None:
     assert result["status"] == "ok", result.get("traceback")
     rows = result["tables"]["HTTP over loopback"]["rows"]
     embedded = [r for r in rows if r[0] == "embedded"]
+    assert "embedded, promise off" in {r[0] for r in rows}
     assert {(r[1], r[2]) for r in embedded} == {
         ("confirm", 1),
         ("get_task", 1),
@@ -152,11 +153,16 @@ def test_http_suite_on_tiny_sizes() -> None:
     assert all(r[3] > 0 and r[4] == 0 for r in rows)  # requests served, none failed
     modes = {r[0] for r in rows}
     if "services" in modes:  # PostgreSQL and Redis up: 2 workers and the floor beside them
-        assert {"services, 2 workers", "floor (psycopg)", "floor (psycopg), 2 workers"} <= modes
+        assert {
+            "services, 2 workers",
+            "services, promise off",
+            "floor (psycopg)",
+            "floor (psycopg), 2 workers",
+        } <= modes
         against = result["tables"]["Confirm rate over the floor (same run)"]["rows"]
         assert {(r[0], r[1]) for r in against} == {
             (mode, clients)
-            for mode in ("embedded", "services", "services, 2 workers")
+            for mode in ("embedded", "services", "services, promise off", "services, 2 workers")
             for clients in (1, 4)
         }
         assert all(r[4] > 0 for r in against)
