@@ -85,13 +85,21 @@ class GroupCommitApplicationRecorder(SQLiteApplicationRecorder):
         return save.outcome()
 
     def _commit(self, group: list[_Save]) -> None:
-        """Write ``group`` in one transaction, a savepoint per caller; settle every save."""
+        """Write ``group`` in one transaction, a savepoint per caller (none for a caller alone:
+        its error rolls the whole transaction back, as eventsourcing's does); settle every
+        save."""
         try:
             with self.datastore.get_connection(commit=True) as connection:
                 try:
                     with connection.transaction(commit=True) as cursor:
-                        for save in group:
-                            self._insert_one(cursor, save)
+                        if len(group) == 1:  # alone, the transaction is its savepoint
+                            alone = group[0]
+                            alone.ids = self._insert_events(
+                                cursor, alone.stored_events, **alone.kwargs
+                            )
+                        else:
+                            for save in group:
+                                self._insert_one(cursor, save)
                 except BaseException:
                     # A COMMIT that failed (busy, I/O) leaves the transaction open on the
                     # pooled connection; end it before the next group gets the connection.
