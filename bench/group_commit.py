@@ -164,17 +164,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"round {round_ + 1}/{args.rounds} done", flush=True)
     print(f"\n{'level':<8} {'promise':>7} {'n':>3} {'off/s':>8} {'on/s':>8} {'on/off':>7} "
           f"{'saves/txn':>9}  (medians of {args.rounds} rounds; then each round)")  # fmt: skip
-    for level, promise, n in sorted({(k[0], k[1], k[3]) for k in rates}):
-        off = rates[(level, promise, "off", n)]
-        on = rates[(level, promise, "on", n)]
-        per = saves.get((level, promise, "on", n))
+    for level, forecast, n in sorted({(k[0], k[1], k[3]) for k in rates}):
+        off = rates[(level, forecast, "off", n)]
+        on = rates[(level, forecast, "on", n)]
+        per = saves.get((level, forecast, "on", n))
         print(
-            f"{level:<8} {promise:>7} {n:>3} {statistics.median(off):>8.1f} "
+            f"{level:<8} {forecast:>7} {n:>3} {statistics.median(off):>8.1f} "
             f"{statistics.median(on):>8.1f} {statistics.median(on) / statistics.median(off):>7.2f} "
             f"{statistics.median(per) if per else float('nan'):>9.2f}  "
             f"on {[round(r) for r in on]} off {[round(r) for r in off]}"
         )
-
 
 if __name__ == "__main__":
     main()

@@ -183,6 +183,45 @@ def test_an_unexpected_error_in_one_save_fails_its_whole_group(
     assert len(recorder.select_notifications(start=None, limit=100)) == 1
 
 
+def test_racing_saves_each_get_their_own_ids_or_their_own_conflict(
+    recorder: GroupCommitApplicationRecorder,
+) -> None:
+    hot = uuid4()  # every third save races the others for the next version of one aggregate
+    start = threading.Barrier(8)
+
+    def caller(n: int) -> list[tuple[list[StoredEvent], object]]:
+        start.wait()
+        outcomes: list[tuple[list[StoredEvent], object]] = []
+        for k in range(25):
+            if k % 3 == 0:
+                taken = len(recorder.select_events(hot))
+                events = [StoredEvent(hot, taken + 1, "topic", f"hot-{n}-{k}".encode())]
+            else:
+                events = save(uuid4(), 1, 2)
+            try:
+                outcomes.append((events, recorder.insert_events(events)))
+            except IntegrityError as error:
+                outcomes.append((events, error))
+        return outcomes
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = [o for per in pool.map(caller, range(8)) for o in per]
+
+    stored = {n.id: n for n in recorder.select_notifications(start=None, limit=10_000)}
+    assert sorted(stored) == list(range(1, len(stored) + 1))
+    written = [(events, ids) for events, ids in outcomes if isinstance(ids, list)]
+    conflicts = [events for events, error in outcomes if isinstance(error, IntegrityError)]
+    assert len(written) + len(conflicts) == len(outcomes)
+    assert sum(len(ids) for _, ids in written) == len(stored)
+    for events, ids in written:
+        assert [stored[i].state for i in ids] == [e.state for e in events]
+    states = {n.state for n in stored.values()}
+    assert all(e.state not in states for events in conflicts for e in events)
+    assert all(e.originator_id == hot for events in conflicts for e in events)
+    hot_versions = [e.originator_version for e in recorder.select_events(hot)]
+    assert hot_versions == list(range(1, len(hot_versions) + 1))
+
+
 WRITER = textwrap.dedent(
     """
     import sys, threading
