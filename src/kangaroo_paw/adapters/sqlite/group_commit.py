@@ -19,7 +19,8 @@ Each caller keeps its own outcome:
   committed whole or not at all.
 
 Selected with ``APPLICATION_RECORDER_TOPIC`` (eventsourcing's SQLite factory resolves it);
-``KP_SQLITE_GROUP_COMMIT=false`` keeps eventsourcing's one transaction per save.
+``KP_SQLITE_GROUP_COMMIT=true`` turns it on; the default keeps eventsourcing's one
+transaction per save.
 """
 
 from __future__ import annotations
