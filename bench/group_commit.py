@@ -175,5 +175,6 @@ def main(argv: list[str] | None = None) -> None:
             f"on {[round(r) for r in on]} off {[round(r) for r in off]}"
         )
 
+
 if __name__ == "__main__":
     main()
