@@ -106,6 +106,9 @@ class Settings:
     # Cores: ``serve`` in services mode runs this many API worker processes on one listening
     # socket (embedded mode has one writer and refuses more than 1).
     workers: int = 1
+    # Embedded writes: concurrent saves to the SQLite store share one transaction (group
+    # commit); off by default until it measurably speeds up HTTP confirms (docs/architecture.md).
+    sqlite_group_commit: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -56,11 +56,16 @@ def store_env(settings: Settings, store: Store | None = None) -> dict[str, str]:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     path = settings.sqlite_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    return {
+    env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "30",
     }
+    if settings.sqlite_group_commit:
+        from kangaroo_paw.adapters.sqlite.group_commit import RECORDER_TOPIC
+
+        env["APPLICATION_RECORDER_TOPIC"] = RECORDER_TOPIC
+    return env
 
 
 def build_kitchen(

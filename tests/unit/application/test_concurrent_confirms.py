@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kangaroo_paw.adapters.sqlite.group_commit import GroupCommitApplicationRecorder
 from kangaroo_paw.application.views import OrderView
 from kangaroo_paw.domain import ids
 from kangaroo_paw.domain.errors import Conflict, UnknownItem
@@ -19,10 +20,18 @@ THREADS = 8
 PER_THREAD = 4
 
 
-@pytest.mark.parametrize("persistence", ["popo", "sqlite"])
-def test_racing_confirms_each_get_their_own_result(persistence: str, tmp_path: Path) -> None:
-    harness = build_harness(persistence, tmp_path)
+@pytest.mark.parametrize(
+    ("persistence", "group_commit"),
+    [("popo", False), ("sqlite", False), ("sqlite", True)],
+    ids=["popo", "sqlite", "sqlite-group-commit"],
+)
+def test_racing_confirms_each_get_their_own_result(
+    persistence: str, group_commit: bool, tmp_path: Path
+) -> None:
+    harness = build_harness(persistence, tmp_path, sqlite_group_commit=group_commit)
     kitchen = harness.kitchen
+    grouped = isinstance(kitchen.recorder, GroupCommitApplicationRecorder)
+    assert grouped == group_commit
     start = threading.Barrier(THREADS)
 
     def caller(n: int) -> list[tuple[str, object]]:
