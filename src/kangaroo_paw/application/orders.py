@@ -290,25 +290,27 @@ class OrderCommands(PromiseQueries):
             )
         boost = self.policy.rush_boost if priority == Priority.RUSH else 0.0
         credit = self._rush_credit(priority)
+        plans = []
+        for key in lines:
+            deps = build_dependencies(recipes[key].steps, recipes[key].dependencies, capacities)
+            plans.append((deps, tail_secs(recipes[key].steps, deps)))
+        # The order's critical path: part of every task's dispatch key (shorter orders first
+        # among orders confirmed together).
+        path = max((max(tails.values(), default=0.0) for _, tails in plans), default=0.0)
         tasks: list[Task] = []
-        for line, (key, qty) in enumerate(lines.items()):
-            recipe = recipes[key]
-            steps = recipe.steps
-            deps = build_dependencies(steps, recipe.dependencies, capacities)
-            tails = tail_secs(steps, deps)
-            notes = ticket.line(key)
+        for line, ((key, qty), (deps, tails)) in enumerate(zip(lines.items(), plans, strict=True)):
             for unit in range(1, qty + 1):
                 tasks.extend(
                     self._unit_tasks(
                         order_id,
                         line,
                         unit,
-                        recipe,
+                        recipes[key],
                         deps,
                         tails,
-                        (boost, credit),
+                        (boost, credit, path),
                         now,
-                        notes,
+                        ticket.line(key),
                         ready,
                     )
                 )
@@ -322,12 +324,13 @@ class OrderCommands(PromiseQueries):
         recipe: Recipe,
         deps: dict[int, list[int]],
         tails: dict[int, float],
-        rush: tuple[float, float],
+        keyed: tuple[float, float, float],
         now: datetime,
         notes: tuple[list[str], list[str]],
         ready: bool,
     ) -> list[Task]:
-        """One unit's tasks; ``notes`` are its line's (modifiers, allergens)."""
+        """One unit's tasks; ``keyed`` is the order's (rush boost, rush credit, critical path),
+        ``notes`` its line's (modifiers, allergens)."""
 
         def tid(step_no: int) -> UUID:
             return ids.task_id(order_id, line, unit, step_no)
@@ -349,12 +352,13 @@ class OrderCommands(PromiseQueries):
                 machine=step.machine,
                 estimate_secs=step.estimate_secs,
                 base_priority=step.base_priority,
-                boost=rush[0],
+                boost=keyed[0],
                 depends_on=[tid(p) for p in deps[step.step_no]],
                 dependents=children[step.step_no],
                 created_at=now,
                 tail_secs=tails[step.step_no],
-                rush_credit_secs=rush[1],
+                rush_credit_secs=keyed[1],
+                order_path_secs=keyed[2],
                 machine_kind=step.machine_kind,
                 modifiers=list(notes[0]),
                 allergens=list(notes[1]),

@@ -285,7 +285,9 @@ class TaskCommands(KitchenCore):
                 QueuedTask(
                     TaskView.of(task),
                     aged_priority(task.priority, waited, self.policy.aging_factor),
-                    now.timestamp() - task.dispatch_key[0],
+                    # The order's age plus its rush credit (not the key's critical-path
+                    # tie-in, which would make a just-confirmed order's age negative).
+                    (now - task.created_at).total_seconds() + task.rush_credit_secs,
                 )
             )
         return result

@@ -37,7 +37,7 @@ class Task(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "kangaroo_paw.task.created.v1"
         WIRE: ClassVar[str] = "TASK_CREATED"
-        class_version = 3
+        class_version = 4
         order_id: UUID
         item_key: str
         unit: int
@@ -56,6 +56,7 @@ class Task(Aggregate):
         machine_kind: str | None
         modifiers: list[str]
         allergens: list[str]
+        order_path_secs: float
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -72,6 +73,12 @@ class Task(Aggregate):
             state["machine_kind"] = None
             state["modifiers"] = []
             state["allergens"] = []
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """Tasks confirmed before the order's critical path joined the dispatch key: 0, so
+            their key (and their place in a rebuilt queue) is the one they were queued with."""
+            state["order_path_secs"] = 0.0
 
     class BecameReady(Aggregate.Event):
         order_id: UUID
@@ -242,8 +249,10 @@ class Task(Aggregate):
         machine_kind: str | None,
         modifiers: list[str],
         allergens: list[str],
+        order_path_secs: float,
     ) -> None:
-        """``modifiers`` and ``allergens`` are its order line's, for the cook's screen."""
+        """``modifiers`` and ``allergens`` are its order line's, for the cook's screen;
+        ``order_path_secs`` is its order's critical path at confirm (the dispatch key's)."""
         self.order_id = order_id
         self.item_key = item_key
         self.unit = unit
@@ -263,6 +272,7 @@ class Task(Aggregate):
         self.created_at = created_at  # the order's confirm time: every task is made then
         self.tail_secs = tail_secs
         self.rush_credit_secs = rush_credit_secs
+        self.order_path_secs = order_path_secs
         self.modifiers = list(modifiers)
         self.allergens = list(allergens)
         self.status = TaskStatus.UNASSIGNED
@@ -318,6 +328,7 @@ class Task(Aggregate):
             self.tail_secs,
             self.base_priority,
             self.id,
+            self.order_path_secs,
         )
 
     @property

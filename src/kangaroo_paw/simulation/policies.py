@@ -2,6 +2,8 @@
 
 - ``ours``: the kitchen's own pass (order-age-first key, per-(counter, machine, kind) group heads,
   no head-of-line blocking); one pass places everything placeable.
+- ``age``: the production key before the order's critical path joined it (confirm time minus
+  rush credit only) in the same pass, for comparison.
 - ``v1``: the first version's key, ``-(priority - aging * ready_at)`` (per-step base priority
   plus rush and requeue boosts, aged from the task's own ready time), in the same
   group-skipping pass: what ``ours`` was before order-age-first.
@@ -16,12 +18,17 @@
 - ``lst``: least slack first: latest start time = order confirm time + the order's critical
   path - the task's remaining path; ties by order age.
 
+Experiments (not in ``POLICIES``, measured in docs/scheduling.md "tried and not kept"):
+``tilt:<cp>:<slack>`` (``tilted_key``) and ``machines-first`` (the production key, but in a pass
+every machine step is placed before any step without one).
+
 Rush is ignored by fifo, srpt and lst (they are dispatch baselines, not production rules).
 Every re-sorting policy reads the whole queue each pass: the simulated queue is small.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,11 +51,11 @@ from kangaroo_paw.domain.allocation import (
     plan_pass,
     pool_machine,
 )
-from kangaroo_paw.domain.scoring import Weights, v1_queue_key
+from kangaroo_paw.domain.scoring import ORDER_PATH_WEIGHT, Weights, v1_queue_key
 from kangaroo_paw.ports.queue import QueueEntry, ReadyQueue
 from kangaroo_paw.simulation.orderbook import OrderBook
 
-POLICIES = ("ours", "v1", "original", "fifo", "srpt", "lst")
+POLICIES = ("ours", "age", "v1", "original", "fifo", "srpt", "lst")
 V1_AGING_FACTOR = Policy().aging_factor
 
 # A policy's own order of ready tasks: ascending is pick first.
@@ -73,8 +80,9 @@ def v1_key(aging_factor: float = V1_AGING_FACTOR) -> EntryKey:
 class SortedPlanner:
     """Our group-skipping pass (``plan_pass``) over the ready queue re-sorted by ``key``."""
 
-    def __init__(self, key: EntryKey) -> None:
+    def __init__(self, key: EntryKey, machines_first: bool = False) -> None:
         self.key = key
+        self.machines_first = machines_first
 
     def __call__(
         self,
@@ -94,11 +102,18 @@ class SortedPlanner:
             # Only the first ``room`` ready entries of a group can be placed this pass.
             if len(chosen) < room[entry.group] and is_ready(entry.task_id):
                 # The rank across the whole queue is the key: plan_pass compares groups by it.
-                key = (float(rank), str(entry.task_id))
+                # machines_first: every machine step before any step without one, so cooks
+                # short for both keep the machines (where the bottleneck is) busy.
+                offset = len(ordered) if self.machines_first and not _on_machine(entry) else 0
+                key = (float(rank + offset), str(entry.task_id))
                 chosen.append(
                     Candidate(entry.task_id, entry.counter, entry.machine, key, entry.machine_kind)
                 )
         return plan_pass(groups, free, cooks, weights, sizes, pools=pools)
+
+
+def _on_machine(entry: QueueEntry) -> bool:
+    return entry.machine is not None or entry.machine_kind is not None
 
 
 def _resorted(queue: ReadyQueue, key: EntryKey) -> list[QueueEntry]:
@@ -187,21 +202,54 @@ def lst_key(book: OrderBook) -> EntryKey:
     return key
 
 
+def tilted_key(book: OrderBook, cp_weight: float, slack_weight: float) -> EntryKey:
+    """The ``age`` key (confirm time - rush credit; the production key before the order's
+    path joined it) tilted by the order's shape: + ``cp_weight`` * the order's critical path
+    + ``slack_weight`` * the task's slack (critical path - its remaining path), all fixed at
+    confirm, so still a time-invariant key. ``tilt:0.001:0`` is the production key."""
+
+    def key(entry: QueueEntry) -> tuple[Any, ...]:
+        task = book.tasks[entry.task_id]
+        path = book.orders[task.order_id].critical_path_secs
+        # Rounded to 0.1 ms so that float error cannot reorder orders confirmed together.
+        age = round(entry.score - ORDER_PATH_WEIGHT * path, 4)
+        return (age + cp_weight * path + slack_weight * (path - task.tail_secs), entry.rank)
+
+    return key
+
+
+_TILTED = re.compile(r"^tilt:(?P<cp>[0-9.]+):(?P<slack>[0-9.]+)$")
+
+
+def _book_key(name: str, book: OrderBook) -> EntryKey | None:
+    """The key of a policy that ranks a task by its order (None: not such a policy)."""
+    tilted = _TILTED.match(name)
+    if tilted is not None:
+        return tilted_key(book, float(tilted["cp"]), float(tilted["slack"]))
+    keys = {"age": lambda: tilted_key(book, 0.0, 0.0), "srpt": lambda: srpt_key(book)}
+    keys["lst"] = lambda: lst_key(book)
+    return keys[name]() if name in keys else None
+
+
 def policy(
     name: str, book: OrderBook | None = None, aging_factor: float = V1_AGING_FACTOR
 ) -> SimPolicy:
-    """The policy called ``name`` (one of ``POLICIES``); srpt and lst read ``book``."""
+    """The policy called ``name`` (one of ``POLICIES``, or an experiment: ``machines-first``,
+    ``tilt:<cp weight>:<slack weight>``, see ``tilted_key``); age, srpt, lst and tilt read
+    ``book``."""
     if name == "ours":
         return SimPolicy(name, None, complete_pass=True)
     if name == "v1":
         return SimPolicy(name, SortedPlanner(v1_key(aging_factor)), complete_pass=True)
     if name == "original":
         return SimPolicy(name, TopNPlanner(20, aging_factor), complete_pass=False)
-    if name == "fifo":
-        return SimPolicy(name, SortedPlanner(fifo_key), complete_pass=True)
-    if name in ("srpt", "lst"):
+    if name in ("fifo", "machines-first"):
+        key: EntryKey = fifo_key if name == "fifo" else (lambda e: e.key)
+        return SimPolicy(name, SortedPlanner(key, name != "fifo"), complete_pass=True)
+    if name in ("age", "srpt", "lst") or _TILTED.match(name):
         if book is None:
             raise ValueError(f"policy {name!r} needs the order book")
-        key = srpt_key(book) if name == "srpt" else lst_key(book)
-        return SimPolicy(name, SortedPlanner(key), complete_pass=True)
+        by_order = _book_key(name, book)
+        assert by_order is not None
+        return SimPolicy(name, SortedPlanner(by_order), complete_pass=True)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}")

@@ -228,6 +228,7 @@ def ratio(numerator: float, denominator: float) -> float:
 # What each dispatch policy does, in a kitchen's words (the CLI and JSON keep the short names).
 POLICY_WORDS = {
     "ours": "oldest order first",
+    "age": "oldest order first, no shortest-of-a-batch tie-in",
     "v1": "task priority + waiting time (first version)",
     "original": "top 20 by priority (original)",
     "fifo": "ticket rail: first ready, first cooked",

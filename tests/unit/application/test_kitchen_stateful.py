@@ -38,6 +38,7 @@ from kangaroo_paw.adapters.clock import ManualClock
 from kangaroo_paw.application.projection import task_row_status
 from kangaroo_paw.domain.errors import CapacityExceeded, Conflict, InvalidTransition
 from kangaroo_paw.domain.order import Order, OrderStatus
+from kangaroo_paw.domain.scoring import ORDER_PATH_WEIGHT
 from kangaroo_paw.domain.shifts import Shift
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
@@ -419,7 +420,9 @@ class KitchenMachine(RuleBasedStateMachine):
             assert task.ready_at is not None
             assert entry.priority == task.priority
             assert entry.key == task.dispatch_key
-            assert entry.score == task.created_at.timestamp() - task.rush_credit_secs
+            age = task.created_at.timestamp() - task.rush_credit_secs
+            assert entry.score == age + ORDER_PATH_WEIGHT * task.order_path_secs
+            assert task.order_path_secs >= task.tail_secs  # the order's path covers its own
         rows = read_model.list_tasks(None, None, None, BIG)
         assert {r.task_id: r.status for r in rows} == {
             tid: task_row_status(t) for tid, t in tasks.items()

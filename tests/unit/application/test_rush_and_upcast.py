@@ -138,6 +138,43 @@ def test_task_and_order_created_v1_events_are_upcast(kp: Harness) -> None:
     assert rebuilt.is_late(rebuilt.created_at + timedelta(days=1)) is False
 
 
+def test_orders_confirmed_moments_apart_queue_shortest_first_and_v3_tasks_keep_their_key(
+    kp: Harness,
+) -> None:
+    """A dip cup confirmed a moment after a burger combo is queued first: its critical path is
+    shorter, and the order's path weighs more than the moment. A Task.Created stored before
+    the order's path was recorded (class version 3) loads with a path of 0, i.e. the key it
+    was queued with then."""
+    for name in ("Ravi", "Noah", "Asha"):
+        kp.kitchen.set_break(kp.staff(name).staff_id, True)
+    burger = kp.confirm(BURGER, "long")
+    kp.clock.advance(0.05)  # less than 0.001 x the difference of the critical paths
+    dip = kp.confirm({"dip_cup": 1}, "short")
+    kp.drain()
+    order_of = {t.task_id: o.order_id for o in (burger, dip) for t in o.tasks}
+    queued = [order_of[e.task_id] for e in kp.kitchen.queue.top(10)]
+    assert queued[0] == dip.order_id
+    assert set(queued[1:]) == {burger.order_id}
+
+    stored = kp.kitchen.recorder.select_events(burger.tasks[0].task_id)[0]
+    state = json.loads(stored.state)
+    assert state["order_path_secs"] > 0
+    del state["order_path_secs"]
+    state["class_version"] = 3
+    old = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=json.dumps(state).encode(),
+    )
+    event = kp.kitchen.mapper.to_domain_event(old)
+    assert isinstance(event, Task.Created)
+    assert event.order_path_secs == 0.0
+    task = event.mutate(None)
+    assert task is not None
+    assert task.dispatch_key[0] == task.created_at.timestamp() - task.rush_credit_secs
+
+
 def test_an_order_snapshot_of_the_first_version_is_upcast() -> None:
     state = {"priority": "normal"}
     Order.upcast_v1_v2(state)

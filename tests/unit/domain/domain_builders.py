@@ -39,6 +39,7 @@ def make_task(
     created_at: datetime | None = None,
     modifiers: list[str] | None = None,
     allergens: list[str] | None = None,
+    order_path_secs: float = 0.0,
 ) -> Task:
     """A task; a root task is marked ready at T0 unless ``ready`` is False."""
     task = Task(
@@ -61,6 +62,7 @@ def make_task(
         machine_kind=machine_kind,
         modifiers=list(modifiers or []),
         allergens=list(allergens or []),
+        order_path_secs=order_path_secs,
     )
     if ready and not task.depends_on:
         task.mark_ready(T0)

@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kangaroo_paw.domain.scoring import (
+    ORDER_PATH_WEIGHT,
     Weights,
     aged_priority,
     dispatch_key,
@@ -167,6 +168,23 @@ def test_a_rush_counts_as_its_credit_of_age(c1: float, gap: float, r1: float) ->
     assert rushed < normal
     much_older = dispatch_key(c1 - 180.001 + gap, r1, uuid.uuid4(), 10, 0, uuid.uuid4())
     assert much_older < rushed
+
+
+def test_of_orders_confirmed_together_the_shorter_critical_path_goes_first() -> None:
+    """Orders confirmed in the same instant go shortest first (the sum of ticket times is
+    smaller); the tilt is ``ORDER_PATH_WEIGHT`` s per s of path, so an order confirmed more
+    than that many seconds earlier still goes first, and a path of 0 (a task stored before
+    the path was recorded) leaves the key as it was."""
+    long_path, short_path = 600.0, 100.0
+    tilt = ORDER_PATH_WEIGHT * (long_path - short_path)  # 0.5 s
+    short = dispatch_key(1.7e9, 0.0, uuid.uuid4(), 10, 0, uuid.uuid4(), short_path)
+    together = dispatch_key(1.7e9, 0.0, uuid.uuid4(), 500, 0, uuid.uuid4(), long_path)
+    assert short < together
+    earlier = dispatch_key(1.7e9 - tilt - 0.1, 0.0, uuid.uuid4(), 500, 0, uuid.uuid4(), long_path)
+    assert earlier < short
+    moment = dispatch_key(1.7e9 - tilt + 0.1, 0.0, uuid.uuid4(), 500, 0, uuid.uuid4(), long_path)
+    assert short < moment
+    assert dispatch_key(1.7e9, 180.0, uuid.UUID(int=1), 10, 0, uuid.UUID(int=2))[0] == 1.7e9 - 180
 
 
 def test_within_an_order_the_longest_remaining_path_goes_first() -> None:

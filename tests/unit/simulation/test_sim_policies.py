@@ -11,7 +11,7 @@ import pytest
 
 from kangaroo_paw.adapters.memory.queue import InMemoryReadyQueue
 from kangaroo_paw.domain.allocation import Candidate, CookState, plan_pass
-from kangaroo_paw.domain.scoring import Weights
+from kangaroo_paw.domain.scoring import ORDER_PATH_WEIGHT, Weights
 from kangaroo_paw.ports.queue import QueueEntry, Upsert
 from kangaroo_paw.simulation.orderbook import OrderBook
 from kangaroo_paw.simulation.policies import (
@@ -21,6 +21,7 @@ from kangaroo_paw.simulation.policies import (
     lst_key,
     policy,
     srpt_key,
+    tilted_key,
     v1_key,
 )
 from kangaroo_paw.simulation.scheduler import SimulatedScheduler
@@ -65,14 +66,16 @@ def _one_slot_pick(planner: SortedPlanner, queue: InMemoryReadyQueue) -> UUID:
 
 
 def test_the_policies_in_report_order() -> None:
-    assert POLICIES == ("ours", "v1", "original", "fifo", "srpt", "lst")
+    assert POLICIES == ("ours", "age", "v1", "original", "fifo", "srpt", "lst")
     assert policy("ours").planner is None
     assert not policy("original").complete_pass
     assert isinstance(policy("v1").planner, SortedPlanner)
     book = OrderBook(lambda: 0.0)
-    assert all(policy(name, book).complete_pass for name in ("v1", "fifo", "srpt", "lst"))
-    with pytest.raises(ValueError, match="order book"):
-        policy("srpt")
+    names = ("age", "v1", "fifo", "srpt", "lst", "tilt:1:0", "machines-first")
+    assert all(policy(name, book).complete_pass for name in names)
+    for name in ("srpt", "age", "tilt:0.5:0.5"):
+        with pytest.raises(ValueError, match="order book"):
+            policy(name)
     with pytest.raises(ValueError, match="unknown policy"):
         policy("edf")
 
@@ -232,3 +235,38 @@ def test_the_simulated_scheduler_arms_each_timeout_once() -> None:
     scheduler.request_allocation()
     assert scheduler.take_allocation_request()
     assert not scheduler.take_allocation_request()
+
+
+def test_tilt_and_age_rank_orders_confirmed_together_by_their_paths() -> None:
+    """Two orders confirmed at once (equal production scores but for the path term): ``age``
+    keeps the rank order, ``tilt:1:0`` serves the shorter order first."""
+    book = OrderBook(lambda: 0.0)
+    long_task, short_task = uuid4(), uuid4()
+    entries = []
+    for order, task, path, rank in (
+        (uuid4(), long_task, 300.0, "a"),
+        (uuid4(), short_task, 30.0, "b"),
+    ):
+        book.add_order(order, 0.0)
+        book.add_task(task, order, path, path)
+        score = 1000.0 + ORDER_PATH_WEIGHT * path
+        entries.append(QueueEntry(task, *GRILL[:2], 10.0, 0.0, score, f"{rank}|{task}"))
+    queue = _queue(*entries)
+    assert _one_slot_pick(SortedPlanner(tilted_key(book, 0.0, 0.0)), queue) == long_task
+    assert _one_slot_pick(SortedPlanner(tilted_key(book, 1.0, 0.0)), queue) == short_task
+
+
+def test_machines_first_gives_a_short_cook_to_the_machine_step() -> None:
+    """One cook slot, an older order's step without a machine and a newer order's grill step:
+    the production order takes the older step, machines-first the grill step."""
+    older = _entry(("griller", None, None), 1.0)
+    newer = _entry(GRILL, 2.0)
+    queue = _queue(older, newer)
+    free = {"griller": 2, "grill-1": 1}
+    for planner, expected in (
+        (SortedPlanner(lambda e: e.key), older),
+        (policy("machines-first").planner, newer),
+    ):
+        assert isinstance(planner, SortedPlanner)
+        plan = planner(queue, free, _cooks(1), WEIGHTS, _always)
+        assert [a.task_id for a in plan.assignments] == [expected.task_id]
