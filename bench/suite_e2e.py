@@ -189,6 +189,7 @@ def _one_rate(orders: int, rate: float, estimate: float) -> dict[str, Any]:
         "to_assigned": to_assigned,
         "lateness": lateness,
         "stages": breakdown(events, records, executions, stack.settings.kitchen),
+        "executions": len(executions),
     }
 
 
@@ -220,7 +221,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             metric(f"{label}   READY → ASSIGNED, last third of the tasks", last),
             *(metric(f"{label} {name}", samples) for name, samples in found["stages"].items()),
         ]
-        row = [label, found["orders"], found["failed"], found["completed"], found["wall"]]
+        per_order = found["executions"] / max(1, found["orders"])
+        row = [
+            label,
+            found["orders"],
+            found["failed"],
+            found["completed"],
+            found["wall"],
+            round(per_order, 2),
+        ]
         rows.append(row)
     return {
         "metrics": metrics,
@@ -232,6 +241,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "confirm errors",
                     "completed",
                     "wall s (first confirm → done)",
+                    "workflow executions per order",
                 ],
                 "rows": rows,
             }

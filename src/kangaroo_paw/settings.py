@@ -106,6 +106,10 @@ class Settings:
     # Cores: ``serve`` in services mode runs this many API worker processes on one listening
     # socket (embedded mode has one writer and refuses more than 1).
     workers: int = 1
+    # Temporal timers: every timer of a task (or order) is held by one of this many
+    # long-running shard workflows ``timers-<k>@<kitchen>`` (k = the id's number mod this).
+    # Changing it moves timers to other shards: pending ones still fire in their old shard.
+    temporal_timer_shards: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -149,6 +153,7 @@ class Settings:
             "body_timeout_secs": self.body_timeout_secs,
             "recall_window_secs": self.recall_window_secs,
             "workers": self.workers,
+            "temporal_timer_shards": self.temporal_timer_shards,
         }
         for name, value in positive.items():
             if value <= 0:
