@@ -52,20 +52,20 @@ class ConsumerProcess:
         return None
 
     def run(self) -> None:
-        metrics = PrometheusMetrics()  # the group's lag at scrape
+        metrics = PrometheusMetrics()  # timer shards started, and the group's lag at scrape
         close_lag = add_consumer_lag(metrics, self.settings)
         stop_metrics = export(self.settings, metrics)
         try:
-            self._consume()
+            self._consume(metrics)
         finally:
             stop_metrics()
             close_lag()
 
-    def _consume(self) -> None:
+    def _consume(self, metrics: PrometheusMetrics) -> None:
         settings = self.settings
         scheduler = self._until_connected(
             f"temporal at {settings.temporal_address}",
-            lambda: TemporalScheduler.from_settings(settings, deferred=True),
+            lambda: TemporalScheduler.from_settings(settings, deferred=True, metrics=metrics),
         )
         if scheduler is None:
             return

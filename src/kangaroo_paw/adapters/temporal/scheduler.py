@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -32,6 +32,7 @@ from kangaroo_paw.adapters.temporal.common import (
     timer_shard_workflow_id,
 )
 from kangaroo_paw.adapters.temporal.loop import LoopThread
+from kangaroo_paw.ports.metrics import NO_METRICS, Metrics
 from kangaroo_paw.ports.scheduler import Scheduler, Timer
 from kangaroo_paw.settings import Settings
 
@@ -68,6 +69,14 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _started(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether a signal-with-start started a new run (rather than signalling the open one).
+    The SDK (1.35) keeps the server's answer only on a private attribute; without it, the
+    start is not counted (a metric, never behaviour)."""
+    response = getattr(handle, "_start_workflow_response", None)
+    return bool(getattr(response, "started", False))
+
+
 def _shard_timer(timer: Timer) -> ShardTimer:
     return ShardTimer(
         id=timer.id,
@@ -99,9 +108,11 @@ class TemporalScheduler(Scheduler):
         rpc_timeout_secs: float = RPC_TIMEOUT_SECS,
         owns_loop: bool = True,
         deferred: bool = False,
+        metrics: Metrics = NO_METRICS,
         timer_shards: int = 4,
     ) -> None:
         self.client = client
+        self.metrics = metrics  # counts the timer shard workflows started
         self.deferred = deferred
         self.kitchen = kitchen
         self.task_queue = task_queue
@@ -124,6 +135,7 @@ class TemporalScheduler(Scheduler):
         task_queue: str,
         rpc_timeout_secs: float = RPC_TIMEOUT_SECS,
         deferred: bool = False,
+        metrics: Metrics = NO_METRICS,
         timer_shards: int = 4,
     ) -> TemporalScheduler:
         loop = LoopThread("kp-temporal-client")
@@ -139,6 +151,7 @@ class TemporalScheduler(Scheduler):
             loop=loop,
             rpc_timeout_secs=rpc_timeout_secs,
             deferred=deferred,
+            metrics=metrics,
             timer_shards=timer_shards,
         )
 
@@ -233,7 +246,7 @@ class TemporalScheduler(Scheduler):
         )
 
     async def _arm(self, shard: int, timers: list[ShardTimer]) -> None:
-        await self.client.start_workflow(
+        handle = await self.client.start_workflow(
             TIMER_SHARD_WORKFLOW,
             TimerShardState(kitchen=self.kitchen, shard=shard),
             id=timer_shard_workflow_id(self.kitchen, shard),
@@ -247,3 +260,5 @@ class TemporalScheduler(Scheduler):
         )
         self.signals_sent += 1
         self.timers_sent += len(timers)
+        if _started(handle):
+            self.metrics.workflow_started(TIMER_SHARD_WORKFLOW)

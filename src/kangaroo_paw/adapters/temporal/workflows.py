@@ -153,11 +153,11 @@ class TimerShardWorkflow:
 
     @workflow.query(name="status")
     def status(self) -> dict[str, Any]:
-        """Pending timers by id (their due times), fired ids remembered, signals and batches
-        of this run."""
+        """Pending timers by id (their due times), the fired ids remembered (oldest first),
+        signals and batches of this run."""
         return {
             "pending": {t.id: t.due_at for t in self._pending.values()},
-            "fired": len(self._fired),
+            "fired": list(self._fired),
             "signals": self._signals,
             "batches": self._batches,
         }
