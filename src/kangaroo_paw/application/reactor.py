@@ -48,9 +48,9 @@ class Unavailable(Exception):
 
 
 class SeenEvents:
-    """A bounded LRU of handled event ids. Across restarts the deterministic workflow ids
-    (one timer per task start, one per assignment) keep redelivery harmless; this set only
-    saves a redelivered burst its round trips."""
+    """A bounded LRU of handled event ids. Across restarts the deterministic timer ids (one
+    per task start, one per assignment, deduped by the scheduler) keep redelivery harmless;
+    this set only saves a redelivered burst its round trips."""
 
     def __init__(self, capacity: int = SEEN_CAPACITY) -> None:
         self.capacity = capacity

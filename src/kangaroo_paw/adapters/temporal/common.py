@@ -38,25 +38,6 @@ def allocation_workflow_id(kitchen: str) -> str:
     return f"allocation-{kitchen}"
 
 
-def completion_workflow_id(kitchen: str, task_id: UUID | str, start_no: int) -> str:
-    """One auto-complete workflow per start of a task: a re-fired attempt or a recall starts
-    anew under a new ``start_no``, so its timer is a new workflow, never a duplicate id that
-    Temporal would reject. Same shape as ``scheduler.timer_id("complete", ...)``, qualified
-    by the kitchen so that kitchens (and test runs) sharing a Temporal namespace never
-    collide."""
-    return f"complete-{task_id}-{start_no}@{kitchen}"
-
-
-def timeout_workflow_id(kitchen: str, task_id: UUID | str, assignment_no: int) -> str:
-    """One timeout workflow per assignment of a task (``timer_id("timeout", ...)``)."""
-    return f"timeout-{task_id}-{assignment_no}@{kitchen}"
-
-
-def release_workflow_id(kitchen: str, order_id: UUID | str, release_ms: int) -> str:
-    """One release workflow per order and planned instant (``release_timer_id``)."""
-    return f"release-{order_id}-{release_ms}@{kitchen}"
-
-
 def timer_shard(subject: UUID | str, shards: int) -> int:
     """The shard of a task's (or an order's) timers: stable across processes and restarts
     (the UUID's own number, not Python's salted ``hash``), so every timer of one task lands

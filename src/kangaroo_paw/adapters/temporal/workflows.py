@@ -248,9 +248,10 @@ async def _sleep_until(due_at: str, summary: str) -> None:
 
 @workflow.defn(name=AUTO_COMPLETE_WORKFLOW)
 class AutoCompleteWorkflow:
-    """One per started task: sleeps (durably) until the task's estimate runs out, counted from
-    its recorded start, then completes it. A task already completed, cancelled or unknown is
-    a result (False), not a failure."""
+    """Legacy (no longer started: ``TimerShardWorkflow`` holds completions; registered so runs
+    open at an upgrade finish). One per started task: sleeps (durably) until the task's
+    estimate runs out, counted from its recorded start, then completes it. A task already
+    completed, cancelled or unknown is a result (False), not a failure."""
 
     @workflow.run
     async def run(self, timer: TimerInput) -> bool:
@@ -263,8 +264,9 @@ class AutoCompleteWorkflow:
 
 @workflow.defn(name=ASSIGNMENT_TIMEOUT_WORKFLOW)
 class AssignmentTimeoutWorkflow:
-    """One per assignment: sleeps until the assignment's TTL runs out, then sends the task
-    back to the queue (boosted) if it is still ASSIGNED under that assignment."""
+    """Legacy, as ``AutoCompleteWorkflow``. One per assignment: sleeps until the assignment's
+    TTL runs out, then sends the task back to the queue (boosted) if it is still ASSIGNED
+    under that assignment."""
 
     @workflow.run
     async def run(self, timer: TimerInput) -> bool:
@@ -277,8 +279,9 @@ class AssignmentTimeoutWorkflow:
 
 @workflow.defn(name=RELEASE_WORKFLOW)
 class ReleaseWorkflow:
-    """One per paced order and planned instant: sleeps until then, then releases the order's
-    items due by then (finish-together pacing). Nothing left to release is a result."""
+    """Legacy, as ``AutoCompleteWorkflow``. One per paced order and planned instant: sleeps
+    until then, then releases the order's items due by then (finish-together pacing).
+    Nothing left to release is a result."""
 
     @workflow.run
     async def run(self, timer: ReleaseInput) -> bool:
