@@ -163,6 +163,7 @@ def test_timers_fire_earliest_first_and_due_ones_together(temporal: TemporalHarn
             Timer.completion(same_b, 1, at),
         ]
     )
+    assert (scheduler.signals_sent, scheduler.timers_sent) == (1, 4)  # one signal per shard
     wait_for(lambda: len(handlers.completed) == 4, 15, "every timer")
     order = completed_tasks(handlers)
     assert order[0] == early
