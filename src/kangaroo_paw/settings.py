@@ -109,6 +109,10 @@ class Settings:
     # Embedded writes: concurrent saves to the SQLite store share one transaction (group
     # commit); off by default until it measurably speeds up HTTP confirms (docs/architecture.md).
     sqlite_group_commit: bool = False
+    # Temporal timers: every timer of a task (or order) is held by one of this many
+    # long-running shard workflows ``timers-<k>@<kitchen>`` (k = the id's number mod this).
+    # Changing it moves timers to other shards: pending ones still fire in their old shard.
+    temporal_timer_shards: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -152,6 +156,7 @@ class Settings:
             "body_timeout_secs": self.body_timeout_secs,
             "recall_window_secs": self.recall_window_secs,
             "workers": self.workers,
+            "temporal_timer_shards": self.temporal_timer_shards,
         }
         for name, value in positive.items():
             if value <= 0:

@@ -33,7 +33,7 @@ from uuid import UUID
 
 import pytest
 
-from kangaroo_paw.ports.scheduler import Scheduler
+from kangaroo_paw.ports.scheduler import Scheduler, Timer
 
 
 class RecordingHandlers:
@@ -220,6 +220,30 @@ class SchedulerContract:
         assert handlers.completions == [(task, 2)]
         self.advance(5)
         assert handlers.completions == [(task, 2), (task, 1)]
+
+    def test_timers_armed_together_fire_each_once_in_due_order(
+        self, scheduler: Scheduler, handlers: RecordingHandlers
+    ) -> None:
+        """``schedule_timers``: what the consumer sends per batch. Each timer is what its
+        single call would arm, duplicates in the batch or in a later one included."""
+        task, other, order = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        release_at = self.in_(18)
+        completion = Timer.completion(task, 1, self.in_(10))
+        timeout = Timer.timeout(other, 2, self.in_(2))
+        scheduler.schedule_timers([completion, timeout, Timer.release(order, release_at)])
+        scheduler.schedule_timers([completion, timeout])  # a redelivered batch
+        self.advance(6)
+        assert (handlers.timeouts, handlers.completions) == ([(other, 2)], [])
+        self.advance(8)
+        assert (handlers.completions, handlers.releases) == ([(task, 1)], [])
+        self.advance(8)
+        assert [o for o, _ in handlers.releases] == [order]
+        self.advance(20)
+        assert (len(handlers.timeouts), len(handlers.completions), len(handlers.releases)) == (
+            1,
+            1,
+            1,
+        )
 
     def test_a_callback_with_nothing_to_do_is_not_retried(
         self, scheduler: Scheduler, handlers: RecordingHandlers

@@ -317,6 +317,22 @@ class FullStack:
 
         return asyncio.run(collect())
 
+    def timer_ids(self) -> set[str]:
+        """Every timer the kitchen's shard workflows hold or fired (``complete-<task>-<n>``,
+        ``timeout-<task>-<n>``, ``release-...``), by their ``status`` queries."""
+        from kangaroo_paw.adapters.temporal.common import timer_shard_workflow_id
+
+        async def collect() -> set[str]:
+            client = await self.temporal()
+            found: set[str] = set()
+            for shard in range(self.settings.temporal_timer_shards):
+                workflow_id = timer_shard_workflow_id(self.settings.kitchen, shard)
+                status = await client.get_workflow_handle(workflow_id).query("status")
+                found |= set(status["pending"]) | set(status["fired"])
+            return found
+
+        return asyncio.run(collect())
+
     def workflows(self) -> Counter[str]:
         """Workflow executions on this run's task queue, by type."""
 

@@ -135,10 +135,19 @@ def verify(stack: FullStack, order_ids: list[str]) -> dict[str, Any]:
     on_topic = Counter(r["event_id"] for r in records)
     assert not {k: n for k, n in on_topic.items() if n > 1}, "an event was published twice"
     assert set(on_topic) >= {e["event_id"] for e in events}
-    # The workflows behind it, in Temporal: a timer per start and per assignment.
+    # The workflows behind it, in Temporal: a timer per start and per assignment, held by
+    # the few long-running shard workflows (no workflow per timer).
+    timers = stack.timer_ids()
+    assert {t for t in timers if t.startswith("complete-")} == {
+        f"complete-{e['task_id']}-{e['data'].get('start_no', 1)}"
+        for e in by_type(events, "TASK_STARTED")
+    }
+    assert {t for t in timers if t.startswith("timeout-")} == {
+        f"timeout-{e['task_id']}-{e['data']['assignment_no']}"
+        for e in by_type(events, "TASK_ASSIGNED")
+    }
     flows = stack.workflows()
-    assert flows["AutoCompleteWorkflow"] == len(mine)
-    assert flows["AssignmentTimeoutWorkflow"] == len(by_type(events, "TASK_ASSIGNED"))
+    assert set(flows) <= {"AllocationWorkflow", "TimerShardWorkflow"}
     assert flows["AllocationWorkflow"] >= 1
     return {"tasks": len(mine), "events": len(events), "peaks": peaks, "lateness": lateness}
 
@@ -214,17 +223,17 @@ def test_assignments_nobody_starts_are_requeued_by_their_timeouts(
     stations, staff = capacities(stack)
     check_capacity(events, stations, staff)
     check_once(events, ("TASK_STARTED", "TASK_COMPLETED"))
-    flows = stack.workflows()
-    assert flows["AssignmentTimeoutWorkflow"] == len(assigned)
+    timeouts = {t for t in stack.timer_ids() if t.startswith("timeout-")}
+    assert timeouts == {f"timeout-{task}-{n}" for task, n in assigned}
 
 
 def test_a_refired_and_a_recalled_step_complete_again_by_their_temporal_timers(
     stacks: Callable[..., FullStack],
 ) -> None:
     """A completed step is re-fired (a dropped cup) and, once done again, recalled: each new
-    start gets an auto-complete workflow of its own (``complete-{task}-{start_no}``; under
-    one id per task Temporal would reject the second as a duplicate and the task would never
-    complete again), the order goes back into progress and completes again each time."""
+    start gets a completion timer of its own (``complete-{task}-{start_no}``; under one id
+    per task the shard would take the second for a redelivered first and the task would
+    never complete again), the order goes back into progress and completes again each time."""
     stack = stacks()
     with Cooks(stack) as cooks:
         (order_id,) = stack.confirm_many([{"dip_cup": 1}])
@@ -256,6 +265,5 @@ def test_a_refired_and_a_recalled_step_complete_again_by_their_temporal_timers(
     assert len(by_type(events, "ORDER_TASK_REOPENED")) == 2
     changes = [e["data"]["new_status"] for e in by_type(events, "ORDER_STATUS_CHANGED")]
     assert changes == ["IN_PROGRESS", "COMPLETED"] * 3
-    flows = {w.id: w for w in stack.executions() if w.workflow_type == "AutoCompleteWorkflow"}
-    kitchen = stack.settings.kitchen
-    assert set(flows) == {f"complete-{task_id}-{n}@{kitchen}" for n in (1, 2, 3)}
+    completions = {t for t in stack.timer_ids() if t.startswith(f"complete-{task_id}-")}
+    assert completions == {f"complete-{task_id}-{n}" for n in (1, 2, 3)}

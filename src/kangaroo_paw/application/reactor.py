@@ -9,7 +9,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -17,7 +17,7 @@ from uuid import UUID
 
 from kangaroo_paw.application.reactions import react_to_envelope
 from kangaroo_paw.ports.envelope import Envelope
-from kangaroo_paw.ports.scheduler import Scheduler
+from kangaroo_paw.ports.scheduler import Scheduler, Timer
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,9 @@ class Unavailable(Exception):
 
 
 class SeenEvents:
-    """A bounded LRU of handled event ids. Across restarts the deterministic workflow ids
-    (one timer per task start, one per assignment) keep redelivery harmless; this set only
-    saves a redelivered burst its round trips."""
+    """A bounded LRU of handled event ids. Across restarts the deterministic timer ids (one
+    per task start, one per assignment, deduped by the scheduler) keep redelivery harmless;
+    this set only saves a redelivered burst its round trips."""
 
     def __init__(self, capacity: int = SEEN_CAPACITY) -> None:
         self.capacity = capacity
@@ -73,9 +73,10 @@ class SeenEvents:
 
 
 class CoalescingScheduler(Scheduler):
-    """Holds allocation requests back until ``flush``: a batch of records asks for one pass,
-    not one per READY. Timers go straight through. The consumer flushes before it commits,
-    so a committed offset never hides an unsent request.
+    """Holds allocation requests and timers back until ``flush``: a batch of records asks
+    for one pass, not one per READY, and arms its timers in one ``schedule_timers`` call
+    (one signal per timer shard on Temporal, not one workflow start per timer). The consumer
+    flushes before it commits, so a committed offset never hides an unsent request or timer.
 
     ``barrier`` (optional) is called at the end of every flush: a scheduler that sends its
     calls concurrently (``TemporalScheduler(deferred=True)``) waits there until every call
@@ -86,24 +87,35 @@ class CoalescingScheduler(Scheduler):
         self.barrier = barrier
         self.requested = False
         self.flushed = 0
+        self.held: dict[str, Timer] = {}  # by id: a batch re-handled after a failure adds none
 
     def request_allocation(self) -> None:
         self.requested = True
 
     def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
-        self.inner.schedule_completion(task_id, start_no, due_at)
+        self._hold(Timer.completion(task_id, start_no, due_at))
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
-        self.inner.schedule_timeout(task_id, assignment_no, deadline)
+        self._hold(Timer.timeout(task_id, assignment_no, deadline))
 
     def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
-        self.inner.schedule_release(order_id, release_at)
+        self._hold(Timer.release(order_id, release_at))
+
+    def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        for timer in timers:
+            self._hold(timer)
+
+    def _hold(self, timer: Timer) -> None:
+        self.held.setdefault(timer.id, timer)
 
     def flush(self) -> None:
-        """Send the held request, if any, and wait at the barrier; if anything fails the
-        request stays held (and the exception propagates)."""
+        """Send the held request and timers, if any, and wait at the barrier; if anything
+        fails they stay held (and the exception propagates)."""
         sent = self.requested
+        timers = list(self.held.values())
         try:
+            if timers:
+                self.inner.schedule_timers(timers)
             if sent:
                 self.inner.request_allocation()
             if self.barrier is not None:
@@ -111,6 +123,8 @@ class CoalescingScheduler(Scheduler):
         except BaseException:
             self.requested = self.requested or sent
             raise
+        for timer in timers:
+            self.held.pop(timer.id, None)
         if sent:
             self.requested = False
             self.flushed += 1

@@ -52,7 +52,7 @@ class ConsumerProcess:
         return None
 
     def run(self) -> None:
-        metrics = PrometheusMetrics()  # workflows started, and the group's lag at scrape
+        metrics = PrometheusMetrics()  # timer shards started, and the group's lag at scrape
         close_lag = add_consumer_lag(metrics, self.settings)
         stop_metrics = export(self.settings, metrics)
         try:
@@ -69,7 +69,13 @@ class ConsumerProcess:
         )
         if scheduler is None:
             return
-        # A batch's workflow calls go out concurrently; the flush before the commit waits for all.
+        try:  # a warm-up only: a shard not open yet is started by its first timer
+            scheduler.open_shards()
+            scheduler.wait_all()
+        except Exception as exc:  # noqa: BLE001 - never a reason not to consume
+            log.warning("timer shard workflows not opened ahead (%r)", exc)
+        # A batch's timers go out as one signal per timer shard, its allocation requests as
+        # one signal, all concurrently; the flush before the commit waits for every one.
         coalescing = CoalescingScheduler(scheduler, barrier=scheduler.wait_all)
         reactor = EventReactor(coalescing, settings.assignment_ttl_secs, is_transient=is_transient)
         dead_letters = KafkaDeadLetters.from_settings(settings)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 from uuid import UUID
+
+TimerKind = Literal["complete", "timeout", "release"]
 
 
 class TimerHandlers(Protocol):
@@ -43,6 +47,18 @@ class Scheduler(Protocol):
         pacing); one timer per order and instant."""
         ...
 
+    def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        """Arm several timers in one call, each exactly as its single method would (same
+        ids, same once-per-id rule). A scheduler whose every call is a round trip (Temporal)
+        sends a consumer batch's timers together; this default arms them one by one."""
+        for timer in timers:
+            if timer.kind == "complete":
+                self.schedule_completion(timer.subject, timer.number, timer.due_at)
+            elif timer.kind == "timeout":
+                self.schedule_timeout(timer.subject, timer.number, timer.due_at)
+            else:
+                self.schedule_release(timer.subject, timer.due_at)
+
     def close(self) -> None: ...
 
 
@@ -57,3 +73,41 @@ def timer_id(kind: str, task_id: UUID, number: int) -> str:
     every attempt, and every recall within one, starts anew), a timeout per assignment
     (``assignment_no``). Never reused, since Temporal rejects a workflow id seen before."""
     return f"{kind}-{task_id}-{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """One timer as data: a task's completion (``number`` = start_no) or assignment timeout
+    (``number`` = assignment_no), or an order's release at ``due_at`` (``number`` unused)."""
+
+    kind: TimerKind
+    subject: UUID  # the task, or the order of a release
+    number: int
+    due_at: datetime
+
+    @property
+    def id(self) -> str:
+        if self.kind == "release":
+            return release_timer_id(self.subject, self.due_at)
+        return timer_id(self.kind, self.subject, self.number)
+
+    @classmethod
+    def completion(cls, task_id: UUID, start_no: int, due_at: datetime) -> Timer:
+        return cls("complete", task_id, start_no, due_at)
+
+    @classmethod
+    def timeout(cls, task_id: UUID, assignment_no: int, deadline: datetime) -> Timer:
+        return cls("timeout", task_id, assignment_no, deadline)
+
+    @classmethod
+    def release(cls, order_id: UUID, release_at: datetime) -> Timer:
+        return cls("release", order_id, 0, release_at)
+
+
+def fire(timer: Timer, handlers: TimerHandlers) -> bool:
+    """Run the callback a timer stands for; its result (False: nothing to do)."""
+    if timer.kind == "complete":
+        return handlers.auto_complete(timer.subject, timer.number)
+    if timer.kind == "timeout":
+        return handlers.requeue_stale(timer.subject, timer.number)
+    return handlers.release_due(timer.subject, timer.due_at)

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,7 @@ import pytest
 
 from kangaroo_paw.adapters.kafka.consumer import KafkaDeadLetters, KafkaTopicConsumer
 from kangaroo_paw.application.reactor import CoalescingScheduler, EventReactor
+from kangaroo_paw.ports.scheduler import Timer
 from kangaroo_paw.settings import Settings
 
 pytestmark = pytest.mark.kafka
@@ -28,10 +29,13 @@ class RecordingScheduler:
         self.down = 0  # the next this-many calls fail as if Temporal were unreachable
 
     def _record(self, *call: Any) -> None:
+        self._answer()
+        self.calls.append(call)
+
+    def _answer(self) -> None:
         if self.down > 0:
             self.down -= 1
             raise ConnectionError("temporal unreachable")
-        self.calls.append(call)
 
     def request_allocation(self) -> None:
         self._record("allocate")
@@ -41,6 +45,13 @@ class RecordingScheduler:
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         self._record("timeout", task_id, assignment_no)
+
+    def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        """What a batch's flush sends: one call, acknowledged (or failing) as a whole."""
+        self._answer()
+        for timer in timers:
+            number = () if timer.kind == "complete" else (timer.number,)
+            self.calls.append((timer.kind, timer.subject, *number))
 
     def close(self) -> None:
         pass

@@ -3,18 +3,17 @@ real dev server with a worker in this process.
 
 Temporal keeps real time, so the contract's seconds are scaled down (``SCALE``): a timer
 "due in 10 s" is due in 2 s, and ``advance`` sleeps the scaled time, then settles — waits
-until every timer workflow that has come due has closed and the allocation workflow has
-no request waiting and no pass running."""
+until no timer shard workflow holds a timer that has come due and the allocation workflow
+has no request waiting and no pass running."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from typing import Any
 
 import pytest
-from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from contract.scheduler_contract import RecordingHandlers, SchedulerContract
@@ -22,12 +21,11 @@ from integration.temporal.temporal_support import TemporalHarness
 from kangaroo_paw.adapters.temporal.common import (
     TIMER_RETRY,
     allocation_workflow_id,
-    completion_workflow_id,
-    release_workflow_id,
-    timeout_workflow_id,
+    timer_shard,
+    timer_shard_workflow_id,
 )
 from kangaroo_paw.adapters.temporal.scheduler import TemporalScheduler
-from kangaroo_paw.ports.scheduler import Scheduler
+from kangaroo_paw.ports.scheduler import Scheduler, Timer
 
 pytestmark = pytest.mark.temporal
 
@@ -36,44 +34,40 @@ SETTLE_TIMEOUT_SECS = 30.0
 
 
 class TrackingScheduler(TemporalScheduler):
-    """Remembers which timer workflows it asked for, and when they are due."""
+    """Remembers the shards it armed timers in, and the earliest due time of each, so that
+    settling asks only the shards with something due (each query is a round trip to the
+    worker, and the contract's seconds are short)."""
 
-    due: dict[str, datetime]
+    due: dict[int, datetime]
 
-    def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
-        super().schedule_completion(task_id, start_no, due_at)
-        self.due.setdefault(completion_workflow_id(self.kitchen, task_id, start_no), due_at)
-
-    def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
-        super().schedule_timeout(task_id, assignment_no, deadline)
-        self.due.setdefault(timeout_workflow_id(self.kitchen, task_id, assignment_no), deadline)
-
-    def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
-        super().schedule_release(order_id, release_at)
-        ms = round(release_at.timestamp() * 1000)
-        self.due.setdefault(release_workflow_id(self.kitchen, order_id, ms), release_at)
+    def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        super().schedule_timers(timers)
+        for timer in timers:
+            shard = timer_shard(timer.subject, self.timer_shards)
+            self.due[shard] = min(self.due.get(shard, timer.due_at), timer.due_at)
 
 
 class TestTemporalScheduler(SchedulerContract):
     # A failed activity is retried after 1 s, then 2 s, ... (real): in contract seconds.
     retry_within_secs = 2 * TIMER_RETRY.initial_interval.total_seconds() / SCALE
     harness: TemporalHarness
-    tracking: TrackingScheduler
+    scheduler_: TrackingScheduler
 
     @pytest.fixture
     def scheduler(self, handlers: RecordingHandlers) -> Iterator[Scheduler]:
         self.harness = TemporalHarness()
         self.harness.start_worker(handlers)
-        self.tracking = TrackingScheduler(
+        self.scheduler_ = TrackingScheduler(
             self.harness.client,
             kitchen=self.harness.kitchen,
             task_queue=self.harness.task_queue,
             loop=self.harness.loop,
             owns_loop=False,
         )
-        self.tracking.due = {}
-        yield self.tracking
-        self.tracking.close()
+        self.scheduler_.due = {}
+        self.scheduler_.open_shards()  # as the consumer does: arming is then a signal only
+        yield self.scheduler_
+        self.scheduler_.close()
         self.harness.close()
 
     def now(self) -> datetime:
@@ -94,14 +88,20 @@ class TestTemporalScheduler(SchedulerContract):
 
     def _settled(self) -> bool:
         now = self.now()
-        for workflow_id, due in self.tracking.due.items():
-            if due <= now and self.harness.status(workflow_id) == WorkflowExecutionStatus.RUNNING:
-                return False
-        handle = self.harness.client.get_workflow_handle(
-            allocation_workflow_id(self.harness.kitchen)
-        )
+        for shard, earliest in self.scheduler_.due.items():
+            if earliest > now:
+                continue
+            status = self._query(timer_shard_workflow_id(self.harness.kitchen, shard))
+            for due_at in status["pending"].values():
+                if datetime.fromisoformat(due_at) <= now:
+                    return False
+        status = self._query(allocation_workflow_id(self.harness.kitchen))
+        return status is None or (not status["pending"] and not status["in_pass"])
+
+    def _query(self, workflow_id: str) -> Any:
         try:
-            status = self.harness.run(handle.query("status"))
+            return self.harness.run(
+                self.harness.client.get_workflow_handle(workflow_id).query("status")
+            )
         except RPCError:
-            return True  # never started: no request was made
-        return not status["pending"] and not status["in_pass"]
+            return None

@@ -1,11 +1,13 @@
 """The workflows and activities on the real dev server, with recording handlers: coalescing,
-durable timers, duplicate starts, clean ends, retries, continue-as-new and determinism."""
+durable timers held by the shard workflows (dedupe, due order, early wake-up, batches whose
+tasks fail apart, continue-as-new, a worker restart), clean ends, retries and determinism."""
 
 from __future__ import annotations
 
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -15,14 +17,19 @@ from temporalio.worker import Replayer
 from integration.temporal.temporal_support import TemporalHarness, wait_for
 from kangaroo_paw.adapters.temporal.common import (
     ALLOCATION_WORKFLOW,
+    ARM_SIGNAL,
     REQUEST_SIGNAL,
+    TIMER_SHARD_WORKFLOW,
     AllocationState,
+    ShardTimer,
+    TimerShardState,
     allocation_workflow_id,
-    completion_workflow_id,
-    timeout_workflow_id,
+    timer_shard_workflow_id,
 )
+from kangaroo_paw.adapters.temporal.scheduler import TemporalScheduler
 from kangaroo_paw.adapters.temporal.workflows import WORKFLOWS
 from kangaroo_paw.domain.errors import InvalidTransition, NotFound
+from kangaroo_paw.ports.scheduler import Timer
 
 pytestmark = pytest.mark.temporal
 
@@ -33,9 +40,11 @@ class RecordingHandlers:
     def __init__(self, pass_secs: float = 0.0) -> None:
         self.pass_secs = pass_secs
         self.pass_starts: list[float] = []
+        self.calls: list[UUID] = []  # every auto_complete call, failed or not
         self.completed: list[tuple[UUID, float]] = []
         self.requeued: list[tuple[UUID, int, float]] = []
         self.fail_first = 0
+        self.fail_tasks: dict[UUID, int] = {}  # task -> how many of its calls fail
         self.raise_on_complete: Exception | None = None
         self._lock = threading.Lock()
 
@@ -47,9 +56,13 @@ class RecordingHandlers:
 
     def auto_complete(self, task_id: UUID, start_no: int) -> bool:
         with self._lock:
+            self.calls.append(task_id)
             if self.fail_first > 0:
                 self.fail_first -= 1
                 raise RuntimeError("database briefly unavailable")
+            if self.fail_tasks.get(task_id, 0) > 0:
+                self.fail_tasks[task_id] -= 1
+                raise RuntimeError(f"task {task_id} failed (on purpose)")
         if self.raise_on_complete is not None:
             raise self.raise_on_complete
         with self._lock:
@@ -66,38 +79,59 @@ def soon(seconds: float) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
+def one_shard(temporal: TemporalHarness) -> TemporalScheduler:
+    """A scheduler whose every timer goes to shard 0, so that tests can watch one workflow."""
+    return TemporalScheduler(
+        temporal.client,
+        kitchen=temporal.kitchen,
+        task_queue=temporal.task_queue,
+        loop=temporal.loop,
+        owns_loop=False,
+        timer_shards=1,
+    )
+
+
+def shard_status(temporal: TemporalHarness, shard: int = 0) -> dict[str, Any]:
+    handle = temporal.client.get_workflow_handle(timer_shard_workflow_id(temporal.kitchen, shard))
+    status: dict[str, Any] = temporal.run(handle.query("status"))
+    return status
+
+
+def completed_tasks(handlers: RecordingHandlers) -> list[UUID]:
+    return [task for task, _ in handlers.completed]
+
+
 def test_a_completion_timer_fires_at_its_due_time_once(temporal: TemporalHarness) -> None:
     handlers = RecordingHandlers()
     temporal.start_worker(handlers)
-    scheduler = temporal.scheduler()
+    scheduler = one_shard(temporal)
     task = uuid4()
     due = soon(1.5)
     scheduler.schedule_completion(task, 1, due)
     scheduler.schedule_completion(task, 1, due)  # a redelivered TASK_STARTED
+    assert list(shard_status(temporal)["pending"]) == [f"complete-{task}-1"]
     wait_for(lambda: bool(handlers.completed), 15, "the completion")
     scheduler.schedule_completion(task, 1, due)  # ... even after the timer fired
     fired_at = handlers.completed[0][1]
     assert fired_at >= due.timestamp() - 0.05
     assert fired_at <= due.timestamp() + 5
-    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 1)) is True
     time.sleep(1)
-    assert [t for t, _ in handlers.completed] == [task]
-    assert scheduler.duplicates == 2
+    assert completed_tasks(handlers) == [task]
+    assert shard_status(temporal)["pending"] == {}
 
 
 def test_a_second_start_of_the_same_task_gets_a_timer_of_its_own(temporal: TemporalHarness) -> None:
-    """A re-fired attempt restarts a task whose first timer already fired: under
-    ``complete-{task}`` Temporal would reject it as a duplicate and it would never fire."""
+    """A re-fired attempt restarts a task whose first timer already fired: a new id, so the
+    shard does not take it for the first one redelivered."""
     handlers = RecordingHandlers()
     temporal.start_worker(handlers)
-    scheduler = temporal.scheduler()
+    scheduler = one_shard(temporal)
     task = uuid4()
     scheduler.schedule_completion(task, 1, soon(0))
     wait_for(lambda: bool(handlers.completed), 15, "the first start's completion")
     scheduler.schedule_completion(task, 2, soon(0.5))
     wait_for(lambda: len(handlers.completed) >= 2, 15, "the second start's completion")
-    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 2)) is True
-    assert scheduler.duplicates == 0
+    assert completed_tasks(handlers) == [task, task]
 
 
 def test_a_timeout_timer_is_one_per_assignment(temporal: TemporalHarness) -> None:
@@ -111,9 +145,125 @@ def test_a_timeout_timer_is_one_per_assignment(temporal: TemporalHarness) -> Non
     wait_for(lambda: len(handlers.requeued) >= 2, 15, "both timeouts")
     time.sleep(0.5)
     assert sorted((t, n) for t, n, _ in handlers.requeued) == [(task, 1), (task, 2)]
-    assert temporal.status(timeout_workflow_id(temporal.kitchen, task, 2)) == (
-        WorkflowExecutionStatus.COMPLETED
+
+
+def test_timers_fire_earliest_first_and_due_ones_together(temporal: TemporalHarness) -> None:
+    """Armed in one call out of order; fired in due order; the two due at the same instant
+    go in one activity call (one batch)."""
+    handlers = RecordingHandlers()
+    temporal.start_worker(handlers)
+    scheduler = one_shard(temporal)
+    late, early, same_a, same_b = (uuid4() for _ in range(4))
+    at = soon(2.0)
+    scheduler.schedule_timers(
+        [
+            Timer.completion(late, 1, soon(3.0)),
+            Timer.completion(same_a, 1, at),
+            Timer.completion(early, 1, soon(1.0)),
+            Timer.completion(same_b, 1, at),
+        ]
     )
+    assert (scheduler.signals_sent, scheduler.timers_sent) == (1, 4)  # one signal per shard
+    wait_for(lambda: len(handlers.completed) == 4, 15, "every timer")
+    order = completed_tasks(handlers)
+    assert order[0] == early
+    assert order[-1] == late
+    assert set(order[1:3]) == {same_a, same_b}
+    assert shard_status(temporal)["batches"] <= 3  # the two due together never go apart
+
+
+def test_a_timer_armed_while_the_shard_sleeps_wakes_it_early(temporal: TemporalHarness) -> None:
+    handlers = RecordingHandlers()
+    temporal.start_worker(handlers)
+    scheduler = one_shard(temporal)
+    far, near = uuid4(), uuid4()
+    scheduler.schedule_completion(far, 1, soon(60))
+    time.sleep(1)  # the shard now sleeps until the far timer
+    armed = time.time()
+    scheduler.schedule_completion(near, 1, soon(0.5))
+    wait_for(lambda: bool(handlers.completed), 15, "the near timer")
+    assert completed_tasks(handlers) == [near]
+    assert handlers.completed[0][1] - armed < 10  # not after the far timer's 60 s
+    assert list(shard_status(temporal)["pending"]) == [f"complete-{far}-1"]
+
+
+def test_a_failing_task_does_not_cost_the_others_of_its_batch(temporal: TemporalHarness) -> None:
+    """Three due at once (one batch): one fails twice, one breaks a rule; the third is done
+    at once, the failing one on its retries, the broken one never retried."""
+    handlers = RecordingHandlers()
+    temporal.start_worker(handlers)
+    scheduler = one_shard(temporal)
+    ok, flaky = uuid4(), uuid4()
+    handlers.fail_tasks[flaky] = 2
+    at = soon(0.5)
+    scheduler.schedule_timers([Timer.completion(ok, 1, at), Timer.completion(flaky, 1, at)])
+    wait_for(lambda: ok in completed_tasks(handlers), 10, "the healthy task")
+    assert flaky not in completed_tasks(handlers)
+    wait_for(lambda: flaky in completed_tasks(handlers), 20, "the flaky task, retried")
+    assert handlers.calls.count(flaky) == 3
+    assert handlers.calls.count(ok) == 1
+    assert shard_status(temporal)["pending"] == {}
+
+
+def test_a_broken_rule_drops_the_timer_without_retrying(temporal: TemporalHarness) -> None:
+    handlers = RecordingHandlers()
+    handlers.raise_on_complete = InvalidTransition("cannot complete")
+    temporal.start_worker(handlers)
+    scheduler = one_shard(temporal)
+    task = uuid4()
+    scheduler.schedule_completion(task, 1, soon(0))
+    wait_for(lambda: len(shard_status(temporal)["fired"]) == 1, 10, "the timer settled")
+    time.sleep(2.5)  # a retry would have come after 1 s
+    assert handlers.calls == [task]
+    workflow_id = timer_shard_workflow_id(temporal.kitchen, 0)
+    assert temporal.status(workflow_id) == WorkflowExecutionStatus.RUNNING
+
+
+def test_an_unknown_task_ends_its_timer_cleanly(temporal: TemporalHarness) -> None:
+    handlers = RecordingHandlers()
+    handlers.raise_on_complete = NotFound("task gone")
+    temporal.start_worker(handlers)
+    scheduler = one_shard(temporal)
+    task = uuid4()
+    scheduler.schedule_completion(task, 1, soon(0))
+    wait_for(lambda: len(shard_status(temporal)["fired"]) == 1, 10, "the timer settled")
+    time.sleep(1.5)
+    assert handlers.calls == [task]
+
+
+def test_a_failing_activity_is_retried(temporal: TemporalHarness) -> None:
+    handlers = RecordingHandlers()
+    handlers.fail_first = 2
+    temporal.start_worker(handlers)
+    task = uuid4()
+    one_shard(temporal).schedule_completion(task, 1, soon(0))
+    wait_for(lambda: bool(handlers.completed), 20, "the completion after two failures")
+    assert completed_tasks(handlers) == [task]
+    assert handlers.calls == [task] * 3
+
+
+def test_a_timer_is_durable_without_a_worker(temporal: TemporalHarness) -> None:
+    """Scheduled while no worker runs; the worker that comes later still fires it."""
+    handlers = RecordingHandlers()
+    task = uuid4()
+    temporal.scheduler().schedule_completion(task, 1, soon(1))
+    time.sleep(2)
+    assert not handlers.completed
+    temporal.start_worker(handlers)
+    wait_for(lambda: bool(handlers.completed), 15, "the late completion")
+
+
+def test_a_worker_restarted_while_the_shard_sleeps_still_fires(temporal: TemporalHarness) -> None:
+    handlers = RecordingHandlers()
+    temporal.start_worker(handlers)
+    scheduler = one_shard(temporal)
+    task = uuid4()
+    scheduler.schedule_completion(task, 1, soon(3))
+    time.sleep(1)  # armed, asleep
+    temporal.stop_workers()
+    temporal.start_worker(handlers)  # a new worker (no cached workflow state)
+    wait_for(lambda: bool(handlers.completed), 15, "the completion after the restart")
+    assert completed_tasks(handlers) == [task]
 
 
 def test_a_timer_already_due_fires_at_once(temporal: TemporalHarness) -> None:
@@ -126,15 +276,45 @@ def test_a_timer_already_due_fires_at_once(temporal: TemporalHarness) -> None:
     assert handlers.completed[0][1] - started < 5
 
 
-def test_a_timer_is_durable_without_a_worker(temporal: TemporalHarness) -> None:
-    """Scheduled while no worker runs; the worker that comes later still fires it."""
+def test_the_shard_continues_as_new_with_its_timers(temporal: TemporalHarness) -> None:
+    """A run past its history budget continues as new carrying the pending timers (which
+    still fire) and the fired ids (a redelivered one is not fired again)."""
     handlers = RecordingHandlers()
-    task = uuid4()
-    temporal.scheduler().schedule_completion(task, 1, soon(1))
-    time.sleep(2)
-    assert not handlers.completed
     temporal.start_worker(handlers)
-    wait_for(lambda: bool(handlers.completed), 15, "the late completion")
+    workflow_id = timer_shard_workflow_id(temporal.kitchen, 0)
+    fired, pending = uuid4(), uuid4()
+
+    def arm(task: UUID, due: datetime) -> None:
+        timer = ShardTimer(f"complete-{task}-1", "complete", str(task), 1, due.isoformat())
+        temporal.run(
+            temporal.client.start_workflow(
+                TIMER_SHARD_WORKFLOW,
+                TimerShardState(kitchen=temporal.kitchen, shard=0, history_per_run=30),
+                id=workflow_id,
+                task_queue=temporal.task_queue,
+                start_signal=ARM_SIGNAL,
+                start_signal_args=[[timer]],
+            )
+        )
+
+    arm(fired, soon(0))
+    wait_for(lambda: bool(handlers.completed), 10, "the first timer")
+    first_run = temporal.run(temporal.client.get_workflow_handle(workflow_id).describe()).run_id
+    arm(pending, soon(6))
+    for _ in range(12):  # signals grow the history past 30 events
+        arm(fired, soon(0))  # a redelivered timer, already fired
+    wait_for(
+        lambda: (
+            temporal.run(temporal.client.get_workflow_handle(workflow_id).describe()).run_id
+            != first_run
+        ),
+        10,
+        "a continued-as-new run",
+    )
+    assert f"complete-{pending}-1" in shard_status(temporal)["pending"]
+    wait_for(lambda: len(handlers.completed) >= 2, 15, "the carried timer")
+    time.sleep(0.5)
+    assert completed_tasks(handlers) == [fired, pending]
 
 
 def test_a_burst_of_requests_is_coalesced_into_few_passes(temporal: TemporalHarness) -> None:
@@ -193,41 +373,10 @@ def test_the_allocation_workflow_continues_as_new(temporal: TemporalHarness) -> 
     assert len(runs) >= 3  # two continued-as-new runs and the running one
 
 
-def test_an_unknown_task_ends_the_timer_cleanly(temporal: TemporalHarness) -> None:
-    handlers = RecordingHandlers()
-    handlers.raise_on_complete = NotFound("task gone")
-    temporal.start_worker(handlers)
-    task = uuid4()
-    temporal.scheduler().schedule_completion(task, 1, soon(0))
-    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 1)) is False
-
-
-def test_a_broken_rule_fails_the_timer_without_retrying(temporal: TemporalHarness) -> None:
-    handlers = RecordingHandlers()
-    handlers.raise_on_complete = InvalidTransition("cannot complete")
-    temporal.start_worker(handlers)
-    task = uuid4()
-    temporal.scheduler().schedule_completion(task, 1, soon(0))
-    workflow_id = completion_workflow_id(temporal.kitchen, task, 1)
-    wait_for(
-        lambda: temporal.status(workflow_id) == WorkflowExecutionStatus.FAILED, 10, "a failure"
-    )
-
-
-def test_a_failing_activity_is_retried(temporal: TemporalHarness) -> None:
-    handlers = RecordingHandlers()
-    handlers.fail_first = 2
-    temporal.start_worker(handlers)
-    task = uuid4()
-    temporal.scheduler().schedule_completion(task, 1, soon(0))
-    assert temporal.result(completion_workflow_id(temporal.kitchen, task, 1), timeout=30) is True
-    assert [t for t, _ in handlers.completed] == [task]
-
-
 def test_histories_replay_deterministically(temporal: TemporalHarness) -> None:
     handlers = RecordingHandlers()
     temporal.start_worker(handlers)
-    scheduler = temporal.scheduler()
+    scheduler = one_shard(temporal)
     task = uuid4()
     scheduler.schedule_completion(task, 1, soon(0.5))
     scheduler.schedule_timeout(task, 1, soon(0.5))
@@ -240,8 +389,7 @@ def test_histories_replay_deterministically(temporal: TemporalHarness) -> None:
     )
     replayer = Replayer(workflows=list(WORKFLOWS))
     for workflow_id in (
-        completion_workflow_id(temporal.kitchen, task, 1),
-        timeout_workflow_id(temporal.kitchen, task, 1),
+        timer_shard_workflow_id(temporal.kitchen, 0),
         allocation_workflow_id(temporal.kitchen),
     ):
         history = temporal.run(temporal.client.get_workflow_handle(workflow_id).fetch_history())

@@ -16,9 +16,13 @@ from temporalio.testing import ActivityEnvironment
 
 from kangaroo_paw.adapters.temporal import activities, common
 from kangaroo_paw.adapters.temporal.activities import RULE_BROKEN, KitchenActivities
-from kangaroo_paw.adapters.temporal.common import PassOutcome, ReleaseInput, TimerInput
+from kangaroo_paw.adapters.temporal.common import (
+    PassOutcome,
+    ReleaseInput,
+    ShardTimer,
+    TimerInput,
+)
 from kangaroo_paw.domain.errors import InvalidTransition, NotFound
-from kangaroo_paw.ports.scheduler import timer_id
 
 
 class Handlers:
@@ -74,7 +78,6 @@ def test_release_passes_the_order_and_its_planned_instant() -> None:
     assert ActivityEnvironment().run(KitchenActivities(handlers).release_due, timer) is False
     at = datetime(2025, 1, 1, 0, 1, 30, 250000, tzinfo=UTC)
     assert handlers.calls == [("release", order, at)]
-    assert common.release_workflow_id("main", order, 90250) == f"release-{order}-90250@main"
 
 
 def test_requeue_passes_the_assignment_number() -> None:
@@ -143,17 +146,83 @@ def test_activity_timeouts_and_retries_are_as_documented() -> None:
     # Heartbeats come often enough to beat the timeout several times over.
     assert common.ALLOCATE_HEARTBEAT.total_seconds() > activities.HEARTBEAT_EVERY_SECS * 3
     assert common.PASSES_PER_RUN == 500
+    assert common.fire_options() == {
+        "start_to_close_timeout": timedelta(seconds=120),
+        "heartbeat_timeout": timedelta(seconds=10),
+        "retry_policy": common.FIRE_RETRY,
+    }
+    assert common.FIRE_BATCH == 50
+    assert common.TIMER_MAX_ATTEMPTS == 30
 
 
 def test_workflow_ids_are_deterministic_and_per_kitchen() -> None:
-    task = uuid4()
     assert common.allocation_workflow_id("main") == "allocation-main"
-    complete = common.completion_workflow_id
-    assert complete("main", task, 1) == f"{timer_id('complete', task, 1)}@main"
-    assert common.timeout_workflow_id("main", task, 2) == f"{timer_id('timeout', task, 2)}@main"
-    assert complete("a", task, 1) != complete("b", task, 1)
-    # Every start (a re-fired attempt, a recall) is a workflow of its own.
-    assert complete("main", task, 1) != complete("main", task, 2)
+    assert common.timer_shard_workflow_id("main", 3) == "timers-3@main"
+    assert common.timer_shard_workflow_id("a", 0) != common.timer_shard_workflow_id("b", 0)
+
+
+def test_a_tasks_timers_all_go_to_one_stable_shard() -> None:
+    task = UUID("00000000-0000-0000-0000-00000000000b")  # 11
+    assert common.timer_shard(task, 4) == 3
+    assert common.timer_shard(str(task), 4) == 3  # a string id is the same task
+    shards = {common.timer_shard(uuid4(), 4) for _ in range(200)}
+    assert shards == {0, 1, 2, 3}
+
+
+def shard_timer(kind: str, subject: UUID, number: int = 1) -> ShardTimer:
+    timer_id = f"{kind}-{subject}-{number}"
+    return ShardTimer(timer_id, kind, str(subject), number, "2025-01-01T00:01:30.250000+00:00")
+
+
+class PerTaskHandlers(Handlers):
+    """Answers per task: a result, or an exception to raise."""
+
+    def __init__(self, answers: dict[UUID, object]) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def auto_complete(self, task_id: UUID, start_no: int) -> bool:
+        self.calls.append(("complete", task_id, start_no))
+        answer = self.answers.get(task_id, True)
+        if isinstance(answer, Exception):
+            raise answer
+        return bool(answer)
+
+
+def test_fire_timers_gives_each_timer_its_own_outcome() -> None:
+    """One failing (to retry), one refused by a rule, one unknown, one done: none of them
+    costs another its command, and the batch runs in the given order."""
+    flaky, broken, gone, fine = (uuid4() for _ in range(4))
+    handlers = PerTaskHandlers(
+        {flaky: RuntimeError("db down"), broken: InvalidTransition("no"), gone: NotFound("x")}
+    )
+    order, release_at = uuid4(), datetime(2025, 1, 1, 0, 1, 30, 250000, tzinfo=UTC)
+    batch = [
+        shard_timer("complete", flaky),
+        shard_timer("complete", broken),
+        shard_timer("complete", gone),
+        shard_timer("complete", fine, 2),
+        shard_timer("timeout", fine, 5),
+        shard_timer("release", order, 0),
+    ]
+    outcomes = ActivityEnvironment().run(KitchenActivities(handlers).fire_timers, batch)
+    assert [(o.done, o.error) for o in outcomes] == [
+        (False, "retry"),
+        (False, "broken"),
+        (False, ""),
+        (True, ""),
+        (True, ""),
+        (True, ""),
+    ]
+    assert [o.id for o in outcomes] == [t.id for t in batch]
+    assert handlers.calls == [
+        ("complete", flaky, 1),
+        ("complete", broken, 1),
+        ("complete", gone, 1),
+        ("complete", fine, 2),
+        ("requeue", fine, 5),
+        ("release", order, release_at),
+    ]
 
 
 def test_commands_run_one_at_a_time_in_a_worker() -> None:

@@ -4,6 +4,7 @@ times, call a record poison, hold allocation requests until a flush, wait out ou
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,6 +19,7 @@ from kangaroo_paw.application.reactor import (
     Verdict,
     decode,
 )
+from kangaroo_paw.ports.scheduler import Timer
 
 
 class RecordingScheduler:
@@ -40,6 +42,9 @@ class RecordingScheduler:
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
         self._record("timeout", task_id, assignment_no, deadline)
+
+    def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        self._record("timers", [timer.id for timer in timers])
 
     def close(self) -> None:
         self._record("close")
@@ -191,13 +196,34 @@ def test_a_failed_flush_keeps_the_request() -> None:
     assert inner.calls == [("allocate",)]
 
 
-def test_timers_are_not_held() -> None:
+def test_timers_are_held_until_a_flush_and_sent_in_one_call() -> None:
+    inner = RecordingScheduler()
+    coalescing = CoalescingScheduler(inner)
+    task, order = uuid4(), uuid4()
+    coalescing.schedule_completion(task, 1, T0)
+    coalescing.schedule_timeout(task, 1, T0)
+    coalescing.schedule_completion(task, 1, T0)  # a redelivered event in the same batch
+    coalescing.schedule_release(order, T0)
+    assert inner.calls == []
+    coalescing.flush()
+    coalescing.flush()
+    assert inner.calls == [
+        ("timers", [f"complete-{task}-1", f"timeout-{task}-1", Timer.release(order, T0).id])
+    ]
+
+
+def test_a_failed_flush_keeps_the_timers_without_growing() -> None:
+    """The consumer handles a failed batch again: its timers are held once, not twice."""
     inner = RecordingScheduler()
     coalescing = CoalescingScheduler(inner)
     task = uuid4()
     coalescing.schedule_completion(task, 1, T0)
-    coalescing.schedule_timeout(task, 1, T0)
-    assert [c[0] for c in inner.calls] == ["complete", "timeout"]
+    inner.failures = [ConnectionError("down")]
+    with pytest.raises(ConnectionError):
+        coalescing.flush()
+    coalescing.schedule_completion(task, 1, T0)  # the batch handled again
+    coalescing.flush()
+    assert inner.calls == [("timers", [f"complete-{task}-1"])]
 
 
 def test_seen_events_forget_the_oldest_beyond_capacity() -> None:

@@ -99,7 +99,7 @@ class PrometheusMetrics:
         )
         self.workflows_started = Counter(
             f"{PREFIX}workflows_started",
-            "Temporal timer workflows started (a redelivered event's repeat is not counted)",
+            "Temporal timer workflows started: the timer shards (a signal to an open one is not)",
             ["workflow"],
             registry=r,
         )

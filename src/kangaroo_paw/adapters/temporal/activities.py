@@ -21,15 +21,18 @@ from kangaroo_paw.adapters.temporal.common import (
     ALLOCATE_ACTIVITY,
     ALLOCATE_HEARTBEAT,
     AUTO_COMPLETE_ACTIVITY,
+    FIRE_TIMERS_ACTIVITY,
     RELEASE_DUE_ACTIVITY,
     REQUEUE_STALE_ACTIVITY,
+    FireOutcome,
     PassOutcome,
     ReleaseInput,
+    ShardTimer,
     TimerInput,
 )
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.domain.errors import KitchenError, NotFound
-from kangaroo_paw.ports.scheduler import TimerHandlers
+from kangaroo_paw.ports.scheduler import Timer, TimerHandlers, fire
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +119,13 @@ class KitchenActivities:
         )
 
     def activities(self) -> list[Callable[..., Any]]:
-        return [self.allocate, self.auto_complete, self.requeue_stale, self.release_due]
+        return [
+            self.allocate,
+            self.fire_timers,
+            self.auto_complete,
+            self.requeue_stale,
+            self.release_due,
+        ]
 
     def _command(self, call: Callable[[], T], default: T) -> tuple[T, str]:
         """Run a command under the lock; the result and how long it waited and ran."""
@@ -137,6 +146,34 @@ class KitchenActivities:
             assigned, took = self._command(self.handlers.allocate_now, 0)
         log.info("allocation assigned %d task(s) (%s)", assigned, took)
         return PassOutcome(assigned=assigned, caught_up=caught_up)
+
+    @activity.defn(name=FIRE_TIMERS_ACTIVITY)
+    def fire_timers(self, timers: list[ShardTimer]) -> list[FireOutcome]:
+        """Fire a shard's due timers, one command each, in the given (due) order. Each has
+        its own outcome: one that fails is reported for a retry (``retry``) or as refused by
+        a domain rule (``broken``) and never costs the others theirs."""
+        with _heartbeating():
+            return [self._fire_one(timer) for timer in timers]
+
+    def _fire_one(self, shard_timer: ShardTimer) -> FireOutcome:
+        timer = Timer(
+            shard_timer.kind,  # type: ignore[arg-type]  # complete/timeout/release, from ours
+            UUID(shard_timer.subject),
+            shard_timer.number,
+            datetime.fromisoformat(shard_timer.due_at.replace("Z", "+00:00")),
+        )
+        try:
+            done, took = self._command(lambda: fire(timer, self.handlers), False)
+        except ApplicationError as exc:  # a broken rule (``_settled``): retrying cannot help
+            log.error("timer %s refused: %s", shard_timer.id, exc)
+            return FireOutcome(shard_timer.id, error="broken")
+        except Exception as exc:  # noqa: BLE001 - reported, retried by the workflow
+            log.warning(
+                "timer %s failed (attempt %d): %r", shard_timer.id, shard_timer.attempt, exc
+            )
+            return FireOutcome(shard_timer.id, error="retry")
+        log.info("timer %s: %s (%s)", shard_timer.id, "done" if done else "nothing to do", took)
+        return FireOutcome(shard_timer.id, done=done)
 
     @activity.defn(name=AUTO_COMPLETE_ACTIVITY)
     def auto_complete(self, timer: TimerInput) -> bool:

@@ -7,7 +7,7 @@ Imported inside the workflow sandbox, so it holds nothing but the standard libra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -20,12 +20,15 @@ ALLOCATION_WORKFLOW = "AllocationWorkflow"
 AUTO_COMPLETE_WORKFLOW = "AutoCompleteWorkflow"
 ASSIGNMENT_TIMEOUT_WORKFLOW = "AssignmentTimeoutWorkflow"
 RELEASE_WORKFLOW = "ReleaseWorkflow"
+TIMER_SHARD_WORKFLOW = "TimerShardWorkflow"
 REQUEST_SIGNAL = "request_allocation"
+ARM_SIGNAL = "arm_timers"
 
 ALLOCATE_ACTIVITY = "kitchen.allocate"
 AUTO_COMPLETE_ACTIVITY = "kitchen.auto_complete"
 REQUEUE_STALE_ACTIVITY = "kitchen.requeue_stale"
 RELEASE_DUE_ACTIVITY = "kitchen.release_due"
+FIRE_TIMERS_ACTIVITY = "kitchen.fire_timers"
 
 # -- workflow ids ------------------------------------------------------------------------------
 
@@ -35,23 +38,16 @@ def allocation_workflow_id(kitchen: str) -> str:
     return f"allocation-{kitchen}"
 
 
-def completion_workflow_id(kitchen: str, task_id: UUID | str, start_no: int) -> str:
-    """One auto-complete workflow per start of a task: a re-fired attempt or a recall starts
-    anew under a new ``start_no``, so its timer is a new workflow, never a duplicate id that
-    Temporal would reject. Same shape as ``scheduler.timer_id("complete", ...)``, qualified
-    by the kitchen so that kitchens (and test runs) sharing a Temporal namespace never
-    collide."""
-    return f"complete-{task_id}-{start_no}@{kitchen}"
+def timer_shard(subject: UUID | str, shards: int) -> int:
+    """The shard of a task's (or an order's) timers: stable across processes and restarts
+    (the UUID's own number, not Python's salted ``hash``), so every timer of one task lands
+    in the same shard workflow, where a redelivered one is recognised."""
+    return UUID(str(subject)).int % shards
 
 
-def timeout_workflow_id(kitchen: str, task_id: UUID | str, assignment_no: int) -> str:
-    """One timeout workflow per assignment of a task (``timer_id("timeout", ...)``)."""
-    return f"timeout-{task_id}-{assignment_no}@{kitchen}"
-
-
-def release_workflow_id(kitchen: str, order_id: UUID | str, release_ms: int) -> str:
-    """One release workflow per order and planned instant (``release_timer_id``)."""
-    return f"release-{order_id}-{release_ms}@{kitchen}"
+def timer_shard_workflow_id(kitchen: str, shard: int) -> str:
+    """One long-running timer workflow per shard of a kitchen's tasks."""
+    return f"timers-{shard}@{kitchen}"
 
 
 # -- inputs and results (plain dataclasses: the JSON payload converter carries them) -----------
@@ -96,6 +92,44 @@ class ReleaseInput:
     due_at: str
 
 
+@dataclass
+class ShardTimer:
+    """A timer held by a shard workflow: ``kind`` complete/timeout/release, ``subject`` the
+    task (or order), ``number`` its start_no/assignment_no, ``due_at`` RFC 3339 UTC; ``id``
+    is ``ports.scheduler.Timer.id`` (what dedupes); ``attempt`` counts failed firings."""
+
+    id: str
+    kind: str
+    subject: str
+    number: int
+    due_at: str
+    attempt: int = 0
+
+
+@dataclass
+class TimerShardState:
+    """What a shard run starts with; ``continue_as_new`` carries the timers still pending and
+    the ids fired lately (so a redelivered timer is not fired twice across runs)."""
+
+    kitchen: str
+    shard: int
+    pending: list[ShardTimer] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+    # Continue as new past this many history events (each signal, each fired batch and each
+    # wake-up is a few), carrying the pending timers: the history stays small.
+    history_per_run: int = 2_000
+
+
+@dataclass
+class FireOutcome:
+    """What became of one timer of a batch: ``done`` (True or False, as the handler said),
+    or ``error`` — ``retry`` (try again later) or ``broken`` (a domain rule refused it)."""
+
+    id: str
+    done: bool = False
+    error: str = ""
+
+
 # -- activity timeouts and retries -------------------------------------------------------------
 
 # An allocation pass reads the queue and a few aggregates and saves one batch: normally well
@@ -136,6 +170,27 @@ PASSES_PER_RUN = AllocationState.passes_per_run
 HISTORY_EVENTS_PER_RUN = 5_000
 
 
+# A shard fires at most this many due timers per activity call (each a few reads and one
+# save, run one at a time in the worker): a call stays well inside its start-to-close.
+FIRE_BATCH = 50
+FIRE_START_TO_CLOSE = timedelta(seconds=120)
+FIRE_HEARTBEAT = timedelta(seconds=10)
+# The batch call itself (a killed worker, a lost connection) is retried as a timer is.
+FIRE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=30,
+)
+# A timer whose own command failed (``retry``) is re-armed after 1 s x 2^n, at most 30 s,
+# and dropped (logged) after this many attempts: the same ≈ 14 min as TIMER_RETRY.
+TIMER_MAX_ATTEMPTS = 30
+TIMER_BACKOFF_MAX_SECS = 30.0
+# A shard remembers this many fired timer ids (across continue-as-new): a redelivered
+# event's timer is ignored rather than fired again (which would be harmless anyway).
+FIRED_REMEMBERED = 2_000
+
+
 def allocate_options() -> dict[str, Any]:
     return {
         "start_to_close_timeout": ALLOCATE_START_TO_CLOSE,
@@ -146,3 +201,11 @@ def allocate_options() -> dict[str, Any]:
 
 def timer_options() -> dict[str, Any]:
     return {"start_to_close_timeout": TIMER_START_TO_CLOSE, "retry_policy": TIMER_RETRY}
+
+
+def fire_options() -> dict[str, Any]:
+    return {
+        "start_to_close_timeout": FIRE_START_TO_CLOSE,
+        "heartbeat_timeout": FIRE_HEARTBEAT,
+        "retry_policy": FIRE_RETRY,
+    }

@@ -10,33 +10,30 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from kangaroo_paw.adapters.temporal.common import (
     ALLOCATION_WORKFLOW,
-    ASSIGNMENT_TIMEOUT_WORKFLOW,
-    AUTO_COMPLETE_WORKFLOW,
-    RELEASE_WORKFLOW,
+    ARM_SIGNAL,
     REQUEST_SIGNAL,
+    TIMER_SHARD_WORKFLOW,
     AllocationState,
-    ReleaseInput,
-    TimerInput,
+    ShardTimer,
+    TimerShardState,
     allocation_workflow_id,
-    completion_workflow_id,
-    release_workflow_id,
-    timeout_workflow_id,
+    timer_shard,
+    timer_shard_workflow_id,
 )
 from kangaroo_paw.adapters.temporal.loop import LoopThread
 from kangaroo_paw.ports.metrics import NO_METRICS, Metrics
-from kangaroo_paw.ports.scheduler import Scheduler
+from kangaroo_paw.ports.scheduler import Scheduler, Timer
 from kangaroo_paw.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,10 +69,29 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _started(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether a signal-with-start started a new run (rather than signalling the open one).
+    The SDK (1.35) keeps the server's answer only on a private attribute; without it, the
+    start is not counted (a metric, never behaviour)."""
+    response = getattr(handle, "_start_workflow_response", None)
+    return bool(getattr(response, "started", False))
+
+
+def _shard_timer(timer: Timer) -> ShardTimer:
+    return ShardTimer(
+        id=timer.id,
+        kind=timer.kind,
+        subject=str(timer.subject),
+        number=timer.number,
+        due_at=_iso(timer.due_at),
+    )
+
+
 class TemporalScheduler(Scheduler):
-    """Allocation requests signal-with-start the kitchen's ``AllocationWorkflow``; timers start
-    one workflow each under a deterministic id. A timer whose id already exists (running or
-    closed) is the same timer again: rejected by Temporal, and that counts as success.
+    """Allocation requests signal-with-start the kitchen's ``AllocationWorkflow``; timers
+    signal-with-start the ``TimerShardWorkflow`` of their task's shard (``timer_shards`` of
+    them), one signal per shard and call however many timers it carries. A timer id the
+    shard holds or fired lately is the same timer again (a redelivered event): ignored there.
 
     By default each call waits for its RPC. With ``deferred=True`` calls are sent at once,
     concurrently (at most ``MAX_IN_FLIGHT``), and ``wait_all()`` waits for every one sent so
@@ -93,17 +109,19 @@ class TemporalScheduler(Scheduler):
         owns_loop: bool = True,
         deferred: bool = False,
         metrics: Metrics = NO_METRICS,
+        timer_shards: int = 4,
     ) -> None:
         self.client = client
-        self.metrics = metrics  # counts the timer workflows started
+        self.metrics = metrics  # counts the timer shard workflows started
         self.deferred = deferred
         self.kitchen = kitchen
         self.task_queue = task_queue
         self.rpc_timeout_secs = rpc_timeout_secs
         self._loop = loop
         self._owns_loop = owns_loop  # close() stops the loop only if it is ours
-        self.timers_started = 0  # diagnostics
-        self.duplicates = 0
+        self.timer_shards = timer_shards
+        self.signals_sent = 0  # diagnostics: arm signals, and the timers they carried
+        self.timers_sent = 0
         self._in_flight: list[concurrent.futures.Future[None]] = []
         self._slots: asyncio.Semaphore | None = None  # created on the loop, on first use
 
@@ -118,6 +136,7 @@ class TemporalScheduler(Scheduler):
         rpc_timeout_secs: float = RPC_TIMEOUT_SECS,
         deferred: bool = False,
         metrics: Metrics = NO_METRICS,
+        timer_shards: int = 4,
     ) -> TemporalScheduler:
         loop = LoopThread("kp-temporal-client")
         try:
@@ -133,6 +152,7 @@ class TemporalScheduler(Scheduler):
             rpc_timeout_secs=rpc_timeout_secs,
             deferred=deferred,
             metrics=metrics,
+            timer_shards=timer_shards,
         )
 
     @classmethod
@@ -142,6 +162,7 @@ class TemporalScheduler(Scheduler):
             namespace=settings.temporal_namespace,
             kitchen=settings.kitchen,
             task_queue=settings.temporal_task_queue,
+            timer_shards=settings.temporal_timer_shards,
             **options,
         )
 
@@ -151,23 +172,29 @@ class TemporalScheduler(Scheduler):
         self._call(self._signal_allocation())
 
     def schedule_completion(self, task_id: UUID, start_no: int, due_at: datetime) -> None:
-        timer = TimerInput(task_id=str(task_id), due_at=_iso(due_at), start_no=start_no)
-        workflow_id = completion_workflow_id(self.kitchen, task_id, start_no)
-        summary = f"complete start #{start_no}"
-        self._call(self._start_timer(AUTO_COMPLETE_WORKFLOW, workflow_id, timer, summary))
+        self.schedule_timers([Timer.completion(task_id, start_no, due_at)])
 
     def schedule_timeout(self, task_id: UUID, assignment_no: int, deadline: datetime) -> None:
-        timer = TimerInput(task_id=str(task_id), due_at=_iso(deadline), assignment_no=assignment_no)
-        workflow_id = timeout_workflow_id(self.kitchen, task_id, assignment_no)
-        summary = f"requeue #{assignment_no} if stale task {task_id} at {timer.due_at}"
-        self._call(self._start_timer(ASSIGNMENT_TIMEOUT_WORKFLOW, workflow_id, timer, summary))
+        self.schedule_timers([Timer.timeout(task_id, assignment_no, deadline)])
 
     def schedule_release(self, order_id: UUID, release_at: datetime) -> None:
-        timer = ReleaseInput(order_id=str(order_id), due_at=_iso(release_at))
-        ms = round(release_at.timestamp() * 1000)
-        workflow_id = release_workflow_id(self.kitchen, order_id, ms)
-        summary = f"release order {order_id} at {timer.due_at}"
-        self._call(self._start_timer(RELEASE_WORKFLOW, workflow_id, timer, summary))
+        self.schedule_timers([Timer.release(order_id, release_at)])
+
+    def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        """One signal-with-start per shard touched, carrying all of that shard's timers."""
+        by_shard: dict[int, list[ShardTimer]] = {}
+        for timer in timers:
+            shard = timer_shard(timer.subject, self.timer_shards)
+            by_shard.setdefault(shard, []).append(_shard_timer(timer))
+        for shard, armed in sorted(by_shard.items()):
+            self._call(self._arm(shard, armed))
+
+    def open_shards(self) -> None:
+        """Start every timer shard workflow not running yet (an empty signal-with-start): a
+        process calls this once at start, so that arming a timer is a signal to a workflow
+        already open, never a workflow start on the hot path."""
+        for shard in range(self.timer_shards):
+            self._call(self._arm(shard, []))
 
     def close(self) -> None:
         if self._owns_loop:
@@ -218,23 +245,20 @@ class TemporalScheduler(Scheduler):
             rpc_timeout=self._rpc_timeout(),
         )
 
-    async def _start_timer(
-        self, workflow: str, workflow_id: str, timer: TimerInput | ReleaseInput, summary: str
-    ) -> None:
-        try:
-            await self.client.start_workflow(
-                workflow,
-                timer,
-                id=workflow_id,
-                task_queue=self.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                static_summary=summary,
-                rpc_timeout=self._rpc_timeout(),
-            )
-        except WorkflowAlreadyStartedError:
-            self.duplicates += 1
-            log.debug("timer %s exists already (a redelivered event)", workflow_id)
-            return
-        self.timers_started += 1
-        self.metrics.workflow_started(workflow)
+    async def _arm(self, shard: int, timers: list[ShardTimer]) -> None:
+        handle = await self.client.start_workflow(
+            TIMER_SHARD_WORKFLOW,
+            TimerShardState(kitchen=self.kitchen, shard=shard),
+            id=timer_shard_workflow_id(self.kitchen, shard),
+            task_queue=self.task_queue,
+            start_signal=ARM_SIGNAL,
+            start_signal_args=[timers],
+            # A run that ended (failed, terminated by an operator) is replaced by a new one.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            static_summary=f"timers of shard {shard} of kitchen {self.kitchen}",
+            rpc_timeout=self._rpc_timeout(),
+        )
+        self.signals_sent += 1
+        self.timers_sent += len(timers)
+        if _started(handle):
+            self.metrics.workflow_started(TIMER_SHARD_WORKFLOW)

@@ -5,7 +5,8 @@ application code)."""
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -14,20 +15,31 @@ from kangaroo_paw.adapters.temporal.common import (
     ALLOCATE_ACTIVITY,
     ALLOCATION_ERROR_PAUSE,
     ALLOCATION_WORKFLOW,
+    ARM_SIGNAL,
     ASSIGNMENT_TIMEOUT_WORKFLOW,
     AUTO_COMPLETE_ACTIVITY,
     AUTO_COMPLETE_WORKFLOW,
+    FIRE_BATCH,
+    FIRE_TIMERS_ACTIVITY,
+    FIRED_REMEMBERED,
     HISTORY_EVENTS_PER_RUN,
     PROJECTION_LAG_PAUSE,
     RELEASE_DUE_ACTIVITY,
     RELEASE_WORKFLOW,
     REQUEST_SIGNAL,
     REQUEUE_STALE_ACTIVITY,
+    TIMER_BACKOFF_MAX_SECS,
+    TIMER_MAX_ATTEMPTS,
+    TIMER_SHARD_WORKFLOW,
     AllocationState,
+    FireOutcome,
     PassOutcome,
     ReleaseInput,
+    ShardTimer,
     TimerInput,
+    TimerShardState,
     allocate_options,
+    fire_options,
     timer_options,
 )
 
@@ -110,8 +122,125 @@ class AllocationWorkflow:
         )
 
 
+def _moment(due_at: str) -> datetime:
+    return datetime.fromisoformat(due_at.replace("Z", "+00:00"))
+
+
+@workflow.defn(name=TIMER_SHARD_WORKFLOW)
+class TimerShardWorkflow:
+    """One per shard of a kitchen's tasks (``timers-<k>@<kitchen>``), always open: holds the
+    shard's pending timers, armed by ``arm_timers`` signals (signal-with-start, one per
+    consumer batch and shard), sleeps until the earliest is due — a signal wakes it to look
+    again — and fires every due timer through one ``kitchen.fire_timers`` activity per
+    ``FIRE_BATCH``. A timer id pending or fired lately is ignored (a redelivered event); a
+    timer whose command failed is re-armed with backoff, the others of its batch are done.
+    Continues as new, carrying pending timers and fired ids, before its history grows large."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, ShardTimer] = {}
+        self._fired: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten first
+        self._armed = False  # a signal came since the last look
+        self._signals = 0
+        self._batches = 0
+
+    @workflow.signal(name=ARM_SIGNAL)
+    def arm(self, timers: list[ShardTimer]) -> None:
+        self._signals += 1
+        for timer in timers:
+            if timer.id not in self._fired and timer.id not in self._pending:
+                self._pending[timer.id] = timer
+        self._armed = True
+
+    @workflow.query(name="status")
+    def status(self) -> dict[str, Any]:
+        """Pending timers by id (their due times), the fired ids remembered (oldest first),
+        signals and batches of this run."""
+        return {
+            "pending": {t.id: t.due_at for t in self._pending.values()},
+            "fired": list(self._fired),
+            "signals": self._signals,
+            "batches": self._batches,
+        }
+
+    @workflow.run
+    async def run(self, state: TimerShardState) -> None:
+        # A start signal may have been handled before this method began: merge, not replace.
+        for fired_id in state.fired:
+            self._fired[fired_id] = None
+            self._pending.pop(fired_id, None)
+        for timer in state.pending:
+            self._pending.setdefault(timer.id, timer)
+        while True:
+            if self._should_continue_as_new(state.history_per_run):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    TimerShardState(
+                        kitchen=state.kitchen,
+                        shard=state.shard,
+                        pending=list(self._pending.values()),
+                        fired=list(self._fired)[-FIRED_REMEMBERED:],
+                        history_per_run=state.history_per_run,
+                    )
+                )
+            due = self._due()
+            if due:
+                await self._fire(due)
+                continue
+            self._armed = False
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self._armed, timeout=self._until_next())
+
+    def _due(self) -> list[ShardTimer]:
+        """The earliest ``FIRE_BATCH`` timers due now, earliest first."""
+        now = workflow.now()
+        due = [t for t in self._pending.values() if _moment(t.due_at) <= now]
+        due.sort(key=lambda t: (_moment(t.due_at), t.id))
+        return due[:FIRE_BATCH]
+
+    def _until_next(self) -> float | None:
+        """Seconds until the earliest pending timer (None: sleep until a signal)."""
+        if not self._pending:
+            return None
+        earliest = min(_moment(t.due_at) for t in self._pending.values())
+        return max(0.001, (earliest - workflow.now()).total_seconds())
+
+    async def _fire(self, batch: list[ShardTimer]) -> None:
+        self._batches += 1
+        try:
+            outcomes: list[FireOutcome] = await workflow.execute_activity(
+                FIRE_TIMERS_ACTIVITY, batch, result_type=list[FireOutcome], **fire_options()
+            )
+        except ActivityError:
+            workflow.logger.exception("firing %d timer(s) failed after its retries", len(batch))
+            outcomes = []
+        by_id = {outcome.id: outcome for outcome in outcomes}
+        for timer in batch:
+            outcome = by_id.get(timer.id, FireOutcome(timer.id, error="retry"))
+            if outcome.error == "retry" and timer.attempt + 1 < TIMER_MAX_ATTEMPTS:
+                self._retry_later(timer)
+                continue
+            if outcome.error:
+                workflow.logger.error("timer %s given up: %s", timer.id, outcome.error)
+            self._pending.pop(timer.id, None)
+            self._fired[timer.id] = None
+        while len(self._fired) > FIRED_REMEMBERED:
+            del self._fired[next(iter(self._fired))]
+
+    def _retry_later(self, timer: ShardTimer) -> None:
+        backoff = min(2.0**timer.attempt, TIMER_BACKOFF_MAX_SECS)
+        timer.attempt += 1
+        timer.due_at = (workflow.now() + timedelta(seconds=backoff)).isoformat()
+
+    def _should_continue_as_new(self, history_per_run: int) -> bool:
+        info = workflow.info()
+        return (
+            info.get_current_history_length() >= history_per_run
+            or info.is_continue_as_new_suggested()
+        )
+
+
 async def _sleep_until(due_at: str, summary: str) -> None:
-    due = datetime.fromisoformat(due_at.replace("Z", "+00:00"))
+    due = _moment(due_at)
     delay = (due - workflow.now()).total_seconds()
     if delay > 0:
         await workflow.sleep(delay, summary=summary)
@@ -119,9 +248,10 @@ async def _sleep_until(due_at: str, summary: str) -> None:
 
 @workflow.defn(name=AUTO_COMPLETE_WORKFLOW)
 class AutoCompleteWorkflow:
-    """One per started task: sleeps (durably) until the task's estimate runs out, counted from
-    its recorded start, then completes it. A task already completed, cancelled or unknown is
-    a result (False), not a failure."""
+    """Legacy (no longer started: ``TimerShardWorkflow`` holds completions; registered so runs
+    open at an upgrade finish). One per started task: sleeps (durably) until the task's
+    estimate runs out, counted from its recorded start, then completes it. A task already
+    completed, cancelled or unknown is a result (False), not a failure."""
 
     @workflow.run
     async def run(self, timer: TimerInput) -> bool:
@@ -134,8 +264,9 @@ class AutoCompleteWorkflow:
 
 @workflow.defn(name=ASSIGNMENT_TIMEOUT_WORKFLOW)
 class AssignmentTimeoutWorkflow:
-    """One per assignment: sleeps until the assignment's TTL runs out, then sends the task
-    back to the queue (boosted) if it is still ASSIGNED under that assignment."""
+    """Legacy, as ``AutoCompleteWorkflow``. One per assignment: sleeps until the assignment's
+    TTL runs out, then sends the task back to the queue (boosted) if it is still ASSIGNED
+    under that assignment."""
 
     @workflow.run
     async def run(self, timer: TimerInput) -> bool:
@@ -148,8 +279,9 @@ class AssignmentTimeoutWorkflow:
 
 @workflow.defn(name=RELEASE_WORKFLOW)
 class ReleaseWorkflow:
-    """One per paced order and planned instant: sleeps until then, then releases the order's
-    items due by then (finish-together pacing). Nothing left to release is a result."""
+    """Legacy, as ``AutoCompleteWorkflow``. One per paced order and planned instant: sleeps
+    until then, then releases the order's items due by then (finish-together pacing).
+    Nothing left to release is a result."""
 
     @workflow.run
     async def run(self, timer: ReleaseInput) -> bool:
@@ -160,4 +292,13 @@ class ReleaseWorkflow:
         return released
 
 
-WORKFLOWS = (AllocationWorkflow, AutoCompleteWorkflow, AssignmentTimeoutWorkflow, ReleaseWorkflow)
+# The one-workflow-per-timer classes above are no longer started (the shard workflows hold
+# every timer); they stay registered so that runs already open when a kitchen upgrades
+# still find a worker and finish (docs/temporal.md, "Migration").
+WORKFLOWS = (
+    AllocationWorkflow,
+    TimerShardWorkflow,
+    AutoCompleteWorkflow,
+    AssignmentTimeoutWorkflow,
+    ReleaseWorkflow,
+)
