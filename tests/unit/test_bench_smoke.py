@@ -181,9 +181,13 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
     def one_rate(orders: int, rate: float, estimate: float) -> dict[str, object]:
         calls.append((orders, rate))
         ramp = [float(n) for n in range(9)]  # a backlog: later tasks wait longer
-        stages = {"  READY: store → Kafka (relay)": [1.0]}
+        stages = {
+            "  READY: store → Kafka (relay)": [1.0],
+            "  STARTED: Kafka → timer workflow started (consumer)": [],  # no such workflows
+        }
         return {"rate": rate, "orders": orders, "failed": 0, "completed": orders, "wall": 1.0,
-                "to_assigned": ramp, "lateness": [5.0], "stages": stages}  # fmt: skip
+                "to_assigned": ramp, "lateness": [5.0], "stages": stages,
+                "executions": 5}  # fmt: skip
 
     monkeypatch.setattr(suite_e2e, "_one_rate", one_rate)
     result = suite_e2e.run(argparse.Namespace(size="full"))
@@ -193,4 +197,7 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
     assert by_name["20/s   READY → ASSIGNED, last third of the tasks"]["median"] == 7.0
     rows = result["tables"]["Did the stack keep up?"]["rows"]
     assert [r[:4] for r in rows] == [["5/s", 300, 0, 300], ["20/s", 1200, 0, 1200]]
+    assert [r[5] for r in rows] == [0.02, 0.0]  # workflow executions per order
+    assert "5/s   READY: store → Kafka (relay)" in by_name
+    assert not any("timer workflow started" in name for name in by_name)  # empty: left out
     json.dumps(result)
