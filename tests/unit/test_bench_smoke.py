@@ -47,7 +47,7 @@ def test_sim_suite_on_tiny_sizes() -> None:
     result = harness.run_suite("sim", TINY)
     assert result["status"] == "ok", result.get("traceback")
     _check_metrics(result)
-    policies = {"ours", "v1", "original", "fifo", "srpt", "lst"}
+    policies = {"ours", "age", "v1", "original", "fifo", "srpt", "lst"}
     assert {r["policy"] for r in result["policies"]} == policies
     assert {r["load"] for r in result["policies"]} == {0.5, 0.7, 0.9}
     for row in result["policies"]:
