@@ -153,6 +153,9 @@ def test_activity_timeouts_and_retries_are_as_documented() -> None:
     }
     assert common.FIRE_BATCH == 50
     assert common.TIMER_MAX_ATTEMPTS == 30
+    # The batch call retries on a timer's schedule; a broken rule is one timer's outcome.
+    assert common.FIRE_RETRY.maximum_interval == timedelta(seconds=30)
+    assert common.FIRE_RETRY.non_retryable_error_types is None
 
 
 def test_workflow_ids_are_deterministic_and_per_kitchen() -> None:

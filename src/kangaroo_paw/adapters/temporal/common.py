@@ -7,7 +7,7 @@ Imported inside the workflow sandbox, so it holds nothing but the standard libra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -156,10 +156,11 @@ PROJECTION_LAG_PAUSE = timedelta(seconds=1)
 # broken is non-retryable; anything else (database down) is retried with backoff for about a
 # quarter of an hour before the workflow fails visibly in the Temporal UI.
 TIMER_START_TO_CLOSE = timedelta(seconds=20)
+TIMER_MAX_INTERVAL = timedelta(seconds=30)
 TIMER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
+    maximum_interval=TIMER_MAX_INTERVAL,
     maximum_attempts=30,
     non_retryable_error_types=["KitchenRuleBroken"],
 )
@@ -175,17 +176,13 @@ HISTORY_EVENTS_PER_RUN = 5_000
 FIRE_BATCH = 50
 FIRE_START_TO_CLOSE = timedelta(seconds=120)
 FIRE_HEARTBEAT = timedelta(seconds=10)
-# The batch call itself (a killed worker, a lost connection) is retried as a timer is.
-FIRE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=30,
-)
+# The batch call itself (a killed worker, a lost connection) is retried as a timer is; a
+# broken rule is an outcome of one timer in the batch, never the call's error.
+FIRE_RETRY = replace(TIMER_RETRY, non_retryable_error_types=None)
 # A timer whose own command failed (``retry``) is re-armed after 1 s x 2^n, at most 30 s,
-# and dropped (logged) after this many attempts: the same ≈ 14 min as TIMER_RETRY.
-TIMER_MAX_ATTEMPTS = 30
-TIMER_BACKOFF_MAX_SECS = 30.0
+# and dropped (logged) after this many attempts: TIMER_RETRY's schedule (≈ 14 min).
+TIMER_MAX_ATTEMPTS = TIMER_RETRY.maximum_attempts
+TIMER_BACKOFF_MAX_SECS = TIMER_MAX_INTERVAL.total_seconds()
 # A shard remembers this many fired timer ids (across continue-as-new): a redelivered
 # event's timer is ignored rather than fired again (which would be harmless anyway).
 FIRED_REMEMBERED = 2_000

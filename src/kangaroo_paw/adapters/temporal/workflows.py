@@ -114,12 +114,7 @@ class AllocationWorkflow:
         return outcome
 
     def _should_continue_as_new(self, passes_per_run: int) -> bool:
-        info = workflow.info()
-        return (
-            self._passes >= passes_per_run
-            or info.get_current_history_length() >= HISTORY_EVENTS_PER_RUN
-            or info.is_continue_as_new_suggested()
-        )
+        return self._passes >= passes_per_run or _history_full(HISTORY_EVENTS_PER_RUN)
 
 
 def _moment(due_at: str) -> datetime:
@@ -171,7 +166,7 @@ class TimerShardWorkflow:
         for timer in state.pending:
             self._pending.setdefault(timer.id, timer)
         while True:
-            if self._should_continue_as_new(state.history_per_run):
+            if _history_full(state.history_per_run):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     TimerShardState(
@@ -231,12 +226,12 @@ class TimerShardWorkflow:
         timer.attempt += 1
         timer.due_at = (workflow.now() + timedelta(seconds=backoff)).isoformat()
 
-    def _should_continue_as_new(self, history_per_run: int) -> bool:
-        info = workflow.info()
-        return (
-            info.get_current_history_length() >= history_per_run
-            or info.is_continue_as_new_suggested()
-        )
+
+def _history_full(limit: int) -> bool:
+    """Whether this run's history should end in a continue-as-new: ``limit`` events reached,
+    or the server suggests it."""
+    info = workflow.info()
+    return info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()
 
 
 async def _sleep_until(due_at: str, summary: str) -> None:
