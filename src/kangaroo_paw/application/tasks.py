@@ -92,8 +92,9 @@ class TaskCommands(KitchenCore):
             for s in staff.values()
         ]
         loaded: dict[UUID, Task] = {}
+        saw_all = False  # another planner's reach is its own: passes repeat (allocate_now)
         if planner is None:
-            plan = self._plan_by_groups(free, cooks, loaded, pools)
+            plan, saw_all = self._plan_by_groups(free, cooks, loaded, pools)
         else:
             plan = planner(
                 self.queue,
@@ -104,7 +105,7 @@ class TaskCommands(KitchenCore):
                 pools,
             )
         if not plan.assignments:
-            return AllocationResult([], plan.blocked, conflict_attempt())
+            return AllocationResult([], plan.blocked, conflict_attempt(), saw_all)
         touched: Touched = {}
         for a in plan.assignments:
             task = loaded.get(a.task_id) or self.task(a.task_id)
@@ -127,7 +128,7 @@ class TaskCommands(KitchenCore):
             AssignmentView(a.task_id, a.staff_id, a.staff_name, a.counter, a.machine)
             for a in plan.assignments
         ]
-        return AllocationResult(assigned, plan.blocked, conflict_attempt())
+        return AllocationResult(assigned, plan.blocked, conflict_attempt(), saw_all)
 
     def _plan_by_groups(
         self,
@@ -135,25 +136,30 @@ class TaskCommands(KitchenCore):
         cooks: Sequence[CookState],
         loaded: dict[UUID, Task],
         pools: Pools,
-    ) -> PassPlan:
+    ) -> tuple[PassPlan, bool]:
         """Our pass: the head of every (counter, machine, kind) group, planned by
-        ``plan_pass``."""
+        ``plan_pass``; and whether it saw every entry of the groups it could place in (when
+        stale entries filled a group's fetch, a task behind them waits for another pass)."""
         sizes = self.queue.groups()
         groups: dict[GroupKey, list[Candidate]] = {}
+        saw_all = True
         for gkey in sizes:
             counter, machine, kind = gkey
             bound = placeable(gkey, free, cooks, pools)
             candidates = []
             # Nothing placeable: one entry is enough for plan_pass to classify the group.
             limit = bound + STALE_MARGIN if bound > 0 else 1
-            for entry in self.queue.head(gkey, limit):
+            entries = self.queue.head(gkey, limit)
+            if bound > 0 and len(entries) >= limit:
+                saw_all = False
+            for entry in entries:
                 task = self._task_or_none(entry.task_id)
                 if task is None or not task.is_ready:
                     continue  # the projection lags a committed assignment or cancel
                 loaded[task.id] = task
                 candidates.append(Candidate(task.id, counter, machine, entry.key, kind))
             groups[gkey] = candidates
-        return plan_pass(groups, free, cooks, self.policy.weights, sizes, pools=pools)
+        return plan_pass(groups, free, cooks, self.policy.weights, sizes, pools=pools), saw_all
 
     def _ready(self, task_id: UUID, loaded: dict[UUID, Task]) -> bool:
         """Whether a queued task is really ready (the projection may lag); keeps it loaded."""
@@ -164,12 +170,15 @@ class TaskCommands(KitchenCore):
         return True
 
     def allocate_now(self) -> int:
-        """Run passes until one assigns nothing (bounded); the scheduler's callback."""
+        """Run passes until one assigns nothing, or one saw every task it could place
+        (bounded); the scheduler's callback. A pass frees no capacity, so after one that saw
+        everything a second would only pay its reads (a third of a pass's latency) to place
+        nothing; work that arrives meanwhile asks for a pass of its own."""
         total = 0
         for _ in range(50):
-            assigned = len(self.allocate().assigned)
-            total += assigned
-            if not assigned:
+            result = self.allocate()
+            total += len(result.assigned)
+            if not result.assigned or result.saw_all:
                 break
         return total
 

@@ -301,6 +301,9 @@ class AllocationResult(msgspec.Struct, frozen=True):
     assigned: list[AssignmentView] = msgspec.field(default_factory=list)
     blocked: dict[str, int] = msgspec.field(default_factory=dict)
     attempts: int = 1
+    # The pass saw every queued task of every group it could place in (none cut short at
+    # its fetch limit), so another pass on the same queue would place nothing more.
+    saw_all: bool = False
 
 
 class QueuedTask(msgspec.Struct, frozen=True):

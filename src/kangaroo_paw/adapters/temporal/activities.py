@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -153,6 +153,15 @@ class KitchenActivities:
         its own outcome: one that fails is reported for a retry (``retry``) or as refused by
         a domain rule (``broken``) and never costs the others theirs."""
         with _heartbeating():
+            if timers:
+                now = datetime.now(UTC)
+                late = [(now - _due(t)).total_seconds() * 1000 for t in timers]
+                log.info(
+                    "firing %d timer(s), %.0f-%.0f ms after due",
+                    len(timers),
+                    min(late),
+                    max(late),
+                )
             return [self._fire_one(timer) for timer in timers]
 
     def _fire_one(self, shard_timer: ShardTimer) -> FireOutcome:
@@ -160,7 +169,7 @@ class KitchenActivities:
             shard_timer.kind,  # type: ignore[arg-type]  # complete/timeout/release, from ours
             UUID(shard_timer.subject),
             shard_timer.number,
-            datetime.fromisoformat(shard_timer.due_at.replace("Z", "+00:00")),
+            _due(shard_timer),
         )
         try:
             done, took = self._command(lambda: fire(timer, self.handlers), False)
@@ -207,3 +216,7 @@ class KitchenActivities:
         outcome = "released" if released else "nothing to do"
         log.info("release %s at %s: %s (%s)", order_id, timer.due_at, outcome, took)
         return released
+
+
+def _due(timer: ShardTimer) -> datetime:
+    return datetime.fromisoformat(timer.due_at.replace("Z", "+00:00"))
