@@ -1,8 +1,10 @@
-"""Who may call what: every role against every route of the real app (allowed, 401 or 403),
-tokens that stop working at once (revoked, expired), and a station held to its counters."""
+"""Who may call what: every role against every route of the real app (allowed, 401 or 403,
+as the OpenAPI document says), tokens that stop working at once (revoked, expired), and a
+station held to its counters."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -43,14 +45,22 @@ ROLE_OF_EXPECTED = {
 }
 
 
-def operations(client: KitchenClient) -> list[tuple[str, str, str]]:
-    """(operation id, method, path template) of every route the app documents."""
+def operations(client: KitchenClient) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(operation id, method, path template, its OpenAPI operation) of every route the app
+    documents."""
     schema = client.get("/schema/openapi.json").json()
     return [
-        (spec["operationId"], method.upper(), path)
+        (spec["operationId"], method.upper(), path, spec)
         for path, item in schema["paths"].items()
         for method, spec in item.items()
     ]
+
+
+def documented_roles(spec: dict[str, Any]) -> set[str] | None:
+    """The roles an operation's documented 403 says may call it; ``None``: every role."""
+    refused = spec["responses"].get("403", {}).get("description", "")
+    named = re.match(r"Only (.+?) tokens may call this", refused)
+    return None if named is None else set(named.group(1).split(" and "))
 
 
 def fill(path: str, ids: dict[str, str]) -> str:
@@ -89,7 +99,7 @@ def test_every_role_against_every_route(client: KitchenClient, role: str) -> Non
     ids = kitchen_ids(client)
     headers = token(client, role)
     checked = 0
-    for operation, method, template in operations(client):
+    for operation, method, template, spec in operations(client):
         if operation == "streamEvents" or operation in PUBLIC:
             continue  # the endless stream: below; the probes: public
         machine = "/machines/" in template
@@ -97,6 +107,8 @@ def test_every_role_against_every_route(client: KitchenClient, role: str) -> Non
         response = client.request(method, path, json=BODIES.get(operation), headers=headers)
         reads = method == "GET"
         allowed = role == "manager" or reads or role in ROLE_OF_EXPECTED.get(operation, set())
+        documented = documented_roles(spec)
+        assert allowed == (documented is None or role in documented), (operation, documented)
         if allowed:
             assert response.status_code not in (401, 403), (role, operation, response.text)
         else:
@@ -108,7 +120,7 @@ def test_every_role_against_every_route(client: KitchenClient, role: str) -> Non
 def test_without_a_valid_token_every_route_but_the_probes_is_401(client: KitchenClient) -> None:
     ids = kitchen_ids(client)
     for headers in ({}, {"Authorization": "Bearer kp_not-a-token-of-this-kitchen"}):
-        for operation, method, template in operations(client):
+        for operation, method, template, spec in operations(client):
             response = client.request(
                 method,
                 fill(template, ids),
@@ -117,10 +129,14 @@ def test_without_a_valid_token_every_route_but_the_probes_is_401(client: Kitchen
             )
             if operation in PUBLIC:
                 assert response.status_code == 200, operation
+                assert "security" not in spec, operation  # the document agrees: public
             else:
                 body = assert_error(response, 401, "unauthorized")
-                assert response.headers["www-authenticate"].startswith("Bearer")
                 assert body["message"]
+                # ... and says so: the bearer scheme, this 401 and its challenge header.
+                assert spec["security"] == [{"bearer": []}], operation
+                challenge = spec["responses"]["401"]["headers"]["WWW-Authenticate"]
+                assert f"`{response.headers['www-authenticate']}`" in challenge["description"]
 
 
 def test_a_revoked_token_is_refused_on_the_next_request(client: KitchenClient) -> None:

@@ -6,6 +6,11 @@ response must be a non-5xx whose status, content type and body conform to the do
 a schema-breaking request must be rejected, and a schema-conforming one must be accepted:
 never a 400, and a 422 only for the state-dependent rules below (the schema cannot know the
 menu or the counters, nor say "no dependency cycles"); 404 and 409 depend on state anyway.
+
+The manager's token is given to schemathesis as the document's ``bearer`` scheme, so
+schemathesis sends it on every case of a secured operation except those that negate it (the
+header missing or malformed): those go out exactly as generated and must get the documented
+401, never a filled-in token that would make a negative case valid.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
 
 from conftest import FUZZ_CASES
 from kangaroo_paw.adapters.http import bodies
@@ -30,7 +37,13 @@ schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathe
 openapi = pytest.importorskip("schemathesis.specs.openapi.checks")
 
 MAX_EXAMPLES = 30
-CASES: dict[str, int] = {"schemathesis": 0, "schemathesis-positive": 0, "random-json": 0}
+CASES: dict[str, int] = {
+    "schemathesis": 0,
+    "schemathesis-positive": 0,
+    "schemathesis-unauthenticated": 0,
+    "schemathesis-resent-with-token": 0,
+    "random-json": 0,
+}
 
 
 def state_dependent(operation_id: str, error: dict[str, Any]) -> bool:
@@ -78,6 +91,31 @@ def schema_valid_requests_are_accepted(ctx: Any, response: Any, case: Any) -> bo
     return None
 
 
+@schemathesis.check
+def only_requests_without_the_token_are_unauthorized(
+    ctx: Any, response: Any, case: Any
+) -> bool | None:
+    """On a secured operation, only a case that broke its headers may go out without the
+    manager's token, it is answered 401, and a request that carried the token never is: were
+    the token not applied, every case would be a documented 401 and the run would prove
+    nothing."""
+    if not case.operation.definition.raw.get("security"):
+        return None  # a public operation: no token expected, none checked
+    if case.meta is not None and openapi.is_unexpected_http_status_case(case):
+        return None  # a wrong method is refused by routing, before any token is read
+    sent = response.request.headers.get("Authorization")
+    status = response.status_code
+    if sent != AUTH["Authorization"]:
+        if case.meta is None or not case.meta.is_negative_at(ParameterLocation.HEADER):
+            raise AssertionError(f"a case with valid headers went out without the token: {sent!r}")
+        CASES["schemathesis-unauthenticated"] += 1
+        if status != 401:
+            raise AssertionError(f"sent without a valid token ({sent!r}) but answered {status}")
+    elif status == 401:
+        raise AssertionError(f"sent with the manager's token but answered 401: {response.text}")
+    return None
+
+
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     openapi.status_code_conformance,
@@ -85,6 +123,13 @@ CHECKS = [
     openapi.response_schema_conformance,
     openapi.negative_data_rejection,
     schema_valid_requests_are_accepted,
+    only_requests_without_the_token_are_unauthorized,
+]
+AUTHENTICATED_CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    openapi.status_code_conformance,
+    openapi.content_type_conformance,
+    openapi.response_schema_conformance,
 ]
 
 
@@ -102,9 +147,12 @@ _SETTINGS = Settings.from_env(
 _EMBEDDED = build_embedded(_SETTINGS, seed=True)
 _APP = create_app(_SETTINGS, _EMBEDDED.kitchen, _EMBEDDED.bus)
 _, _SECRET = _EMBEDDED.kitchen.issue_token("fuzz-manager", "manager")
-AUTH = {"Authorization": f"Bearer {_SECRET}"}  # every operation, as the manager
+AUTH = {"Authorization": f"Bearer {_SECRET}"}  # the raw-JSON client, as the manager
+# The document's bearer scheme, as the manager: schemathesis applies it to every case of a
+# secured operation except the cases that remove or break the Authorization header.
+_CONFIG = SchemathesisConfig.from_dict({"auth": {"openapi": {"bearer": {"bearer": _SECRET}}}})
 # The endless SSE stream is covered by test_http_events, not by the fuzzer.
-schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _APP).exclude(
+schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _APP, config=_CONFIG).exclude(
     operation_id="streamEvents"
 )
 
@@ -130,8 +178,24 @@ def _report_cases(request: pytest.FixtureRequest) -> Iterator[None]:
 )
 def test_api_conforms_to_its_schema(case: Any) -> None:
     CASES["schemathesis"] += 1
-    case.headers = {**(case.headers or {}), **AUTH}  # the schema's bearer scheme, filled in
-    case.call_and_validate(checks=CHECKS)
+    response = case.call_and_validate(checks=CHECKS)
+    if response.request.headers.get("Authorization") != AUTH["Authorization"] and (
+        _negative_beyond_headers(case)
+    ):
+        # The case's other mutations, now stopped by the 401, still reach the handler: the
+        # same request with the token must not break the server or the document either. Not
+        # checked for rejection: the missing token may have been the case's only real flaw.
+        CASES["schemathesis-resent-with-token"] += 1
+        case.validate_response(case.call(headers=AUTH), checks=AUTHENTICATED_CHECKS)
+
+
+def _negative_beyond_headers(case: Any) -> bool:
+    meta = case.meta
+    return meta is not None and any(
+        info.mode.is_negative
+        for location, info in meta.components.items()
+        if location is not ParameterLocation.HEADER
+    )
 
 
 # -- random JSON bodies (hypothesis over the request Structs' field names) ------------------

@@ -42,6 +42,7 @@ from kangaroo_paw.domain.errors import (
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECS = 1
+CHALLENGE = 'Bearer realm="kangaroo-paw"'  # WWW-Authenticate on every 401
 
 
 class InvalidRequest(KitchenError):
@@ -101,7 +102,7 @@ def error_response(
 
 def _kitchen_error(_: Request[Any, Any, Any], exc: KitchenError) -> Response[Error]:
     status = status_of(exc)
-    challenge = {"WWW-Authenticate": 'Bearer realm="kangaroo-paw"'} if status == 401 else None
+    challenge = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
     return error_response(status, exc.code, exc.message, exc.details, challenge)
 
 

@@ -10,6 +10,8 @@ validated against it could still get a 400. Before the document is served, ``Exa
   plus the limits that are settings (``KP_MAX_QTY_PER_LINE``, ``KP_MAX_LINES_PER_ORDER``);
 - gives every operation a short written summary (``SUMMARIES``; without an entry, the first
   clause of its handler's docstring, never Litestar's ``GetOrder``);
+- says, per operation, whether it needs a bearer token and which roles it refuses, with the
+  401 and 403 answers (``openapi_auth.py``, from the guard's own tables);
 - describes the event stream's ``text/event-stream`` body.
 """
 
@@ -24,10 +26,12 @@ import msgspec
 from litestar import Request
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, Tag
 
 from kangaroo_paw._version import __version__
 from kangaroo_paw.adapters.http import bodies
+from kangaroo_paw.adapters.http.openapi_auth import SECURITY_SCHEMES, document_access, operations
+from kangaroo_paw.adapters.http.schemas import Error
 from kangaroo_paw.settings import Settings
 
 SCHEMA_PATH = "/schema"
@@ -108,16 +112,7 @@ def openapi_config(settings: Settings, tags: Sequence[Tag]) -> OpenAPIConfig:
         ),
         path=SCHEMA_PATH,
         tags=list(tags),
-        components=Components(
-            security_schemes={
-                "bearer": SecurityScheme(
-                    type="http",
-                    scheme="bearer",
-                    description="An API token: kangaroo-paw token create --role ...",
-                )
-            }
-        ),
-        security=[{"bearer": []}],
+        components=Components(security_schemes=SECURITY_SCHEMES),
         use_handler_docstrings=True,
         render_plugins=[ExactDocument(settings)],
     )
@@ -139,11 +134,14 @@ class ExactDocument(JsonRenderPlugin):
 
 def refine(generated: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """A copy of Litestar's ``generated`` document with exact request schemas, written
-    summaries and the event stream described."""
+    summaries, each operation's security and auth answers, and the event stream described."""
     document = copy.deepcopy(generated)
+    document_access(
+        document, auth=settings.auth, error_ref=REF_TEMPLATE.format(name=Error.__name__)
+    )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(request_schemas(settings))
-    for operation in _operations(document):
+    for _, _, operation in operations(document):
         operation["summary"] = SUMMARIES.get(operation.get("operationId", "")) or _first_clause(
             operation.get("description", "")
         )
@@ -179,13 +177,6 @@ def _subclasses(cls: type[msgspec.Struct]) -> Iterator[type[msgspec.Struct]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
-
-
-def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for item in document.get("paths", {}).values():
-        for method, operation in item.items():
-            if method in {"get", "put", "post", "delete", "patch", "head", "options"}:
-                yield operation
 
 
 def _first_clause(description: str) -> str:
