@@ -219,11 +219,50 @@ class TaskCommands(KitchenCore):
         self.metrics.timer_fired("complete", (now - due).total_seconds())
         return True
 
+    @retried
+    def auto_complete_many(self, timers: Sequence[tuple[UUID, int]]) -> list[bool]:
+        """Timer callback for several due completions at once, ``(task id, start_no)``
+        each: every one as ``auto_complete`` settles it, all in one save (a timer shard fires
+        its due timers together, and one save costs the shared reads and the commit once).
+        A task refused by a rule fails the whole call and saves nothing: the caller then
+        completes them one by one."""
+        now = self.clock.now()
+        stations = self.stations()
+        touched: Touched = {}
+        done: list[bool] = []
+        late: list[float] = []
+        for task_id, start_no in timers:
+            held = touched.get(task_id)
+            task = held if isinstance(held, Task) else self._task_or_none(task_id)
+            if task is None or task.status != TaskStatus.STARTED or task.start_no != start_no:
+                done.append(False)
+                continue
+            due = task.due_at
+            assert due is not None  # it is STARTED
+            self._complete_into(task, now, stations, touched)
+            done.append(True)
+            late.append((now - due).total_seconds())
+        if touched:
+            self.save(*touched.values())
+        for secs in late:
+            self.metrics.timer_fired("complete", secs)
+        return done
+
     def _complete(self, task: Task, now: datetime) -> None:
-        touched: Touched = {task.id: task}
+        touched: Touched = {}
+        self._complete_into(task, now, self.stations(), touched)
+        self.save(*touched.values())
+
+    def _complete_into(
+        self, task: Task, now: datetime, stations: Mapping[str, Station], touched: Touched
+    ) -> None:
+        """Complete ``task`` into ``touched`` (saved by the caller): free its resources,
+        credit the cook, unlock dependents, advance the order; aggregates this command
+        already changed are taken from ``touched``."""
+        touched[task.id] = task
         # Released before complete(): while STARTED, the status says which slots it holds. A
         # task that is not STARTED is refused by complete() and nothing is saved.
-        cook = self.release(task, self.stations(), touched)
+        cook = self.release(task, stations, touched)
         task.complete(now)
         if cook is not None:
             assert task.started_at is not None
@@ -236,14 +275,15 @@ class TaskCommands(KitchenCore):
                 self.policy.efficiency_min,
                 self.policy.efficiency_max,
             )
-        order = self.load(Order, task.order_id)
+        held = touched.get(task.order_id)
+        order = held if isinstance(held, Order) else self.load(Order, task.order_id)
         order.task_completed(task.id, now)
         touched[order.id] = order
         for child_id in task.dependents:
-            child = self.task(child_id)
+            known = touched.get(child_id)
+            child = known if isinstance(known, Task) else self.task(child_id)
             child.dependency_met(task.id, now)
             touched[child.id] = child
-        self.save(*touched.values())
 
     @retried
     def requeue_stale(self, task_id: UUID, assignment_no: int) -> bool:

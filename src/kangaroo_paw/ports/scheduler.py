@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 from uuid import UUID
 
 TimerKind = Literal["complete", "timeout", "release"]
+
+
+@runtime_checkable
+class BatchCompletions(Protocol):
+    """Handlers that can complete several due tasks in one save (the kitchen can)."""
+
+    def auto_complete_many(self, timers: Sequence[tuple[UUID, int]]) -> list[bool]:
+        """``auto_complete`` for each ``(task id, start_no)``, in one save: the results in
+        order; raises (saving nothing) if any is refused."""
+        ...
 
 
 class TimerHandlers(Protocol):

@@ -228,6 +228,71 @@ def test_fire_timers_gives_each_timer_its_own_outcome() -> None:
     ]
 
 
+class BatchingHandlers(PerTaskHandlers):
+    """Can complete several tasks in one command (``BatchCompletions``), like the kitchen:
+    all or nothing - any refused or failing task fails the whole call."""
+
+    def auto_complete_many(self, timers: list[tuple[UUID, int]]) -> list[bool]:
+        self.calls.append(("complete_many", *timers))
+        for task_id, _ in timers:
+            answer = self.answers.get(task_id, True)
+            if isinstance(answer, Exception):
+                raise answer
+        return [bool(self.answers.get(task_id, True)) for task_id, _ in timers]
+
+
+def test_due_completions_of_a_batch_go_in_one_command() -> None:
+    """Three completions and a timeout due together: one command for the completions (each
+    its own result), then the timeout on its own."""
+    a, b, c = uuid4(), uuid4(), uuid4()
+    handlers = BatchingHandlers({b: False})  # b completed by hand meanwhile
+    batch = [
+        shard_timer("complete", a),
+        shard_timer("timeout", a, 4),
+        shard_timer("complete", b, 2),
+        shard_timer("complete", c),
+    ]
+    outcomes = ActivityEnvironment().run(KitchenActivities(handlers).fire_timers, batch)
+    assert [o.id for o in outcomes] == [t.id for t in batch]
+    assert [(o.done, o.error) for o in outcomes] == [
+        (True, ""),
+        (True, ""),
+        (False, ""),
+        (True, ""),
+    ]
+    assert handlers.calls == [("complete_many", (a, 1), (b, 2), (c, 1)), ("requeue", a, 4)]
+
+
+def test_a_failing_batch_of_completions_falls_back_to_one_by_one() -> None:
+    """One task of the batch fails: the one command saves nothing, then each is fired
+    alone and gets an outcome of its own (the others done, the failing one retried)."""
+    a, flaky, broken = uuid4(), uuid4(), uuid4()
+    handlers = BatchingHandlers({flaky: RuntimeError("db down"), broken: InvalidTransition("x")})
+    batch = [shard_timer("complete", t) for t in (a, flaky, broken)]
+    outcomes = ActivityEnvironment().run(KitchenActivities(handlers).fire_timers, batch)
+    assert [(o.done, o.error) for o in outcomes] == [
+        (True, ""),
+        (False, "retry"),
+        (False, "broken"),
+    ]
+    assert handlers.calls == [
+        ("complete_many", (a, 1), (flaky, 1), (broken, 1)),
+        ("complete", a, 1),
+        ("complete", flaky, 1),
+        ("complete", broken, 1),
+    ]
+
+
+def test_a_single_due_completion_takes_the_plain_command() -> None:
+    task = uuid4()
+    handlers = BatchingHandlers({})
+    outcomes = ActivityEnvironment().run(
+        KitchenActivities(handlers).fire_timers, [shard_timer("complete", task)]
+    )
+    assert [(o.done, o.error) for o in outcomes] == [(True, "")]
+    assert handlers.calls == [("complete", task, 1)]
+
+
 def test_commands_run_one_at_a_time_in_a_worker() -> None:
     """Concurrent commands in one process would only lose optimistic-concurrency races to
     each other: the activities take turns."""

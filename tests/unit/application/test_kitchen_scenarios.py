@@ -383,6 +383,59 @@ class KitchenScenarios:
         assert kp.kitchen.auto_complete(task.task_id, 1) is False
         assert kp.kitchen.get_task(task.task_id).status == "ASSIGNED"
 
+    def test_due_completions_go_in_one_save_each_as_auto_complete_would(
+        self, kp: Harness, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A burger's three first steps (two on one grill cook, sharing its order) completed
+        together: one save; the order, the cooks and the stations as after three
+        ``auto_complete`` calls; the assemble step ready; a stale start number, a task
+        not started and an unknown id are each a False, not a failure."""
+        order = kp.confirm(BURGER)
+        kp.settle()
+        patty, bun, fries, assemble = kp.tasks(order.order_id)
+        for task in (patty, bun, fries):
+            kp.kitchen.start_task(task.task_id)
+        kp.clock.advance(100)
+        saves: list[int] = []
+        real_save = kp.kitchen.save
+
+        def counting(*aggregates: Any, **kwargs: Any) -> Any:
+            saves.append(len(aggregates))
+            return real_save(*aggregates, **kwargs)
+
+        monkeypatch.setattr(kp.kitchen, "save", counting)
+        done = kp.kitchen.auto_complete_many(
+            [
+                (patty.task_id, 1),
+                (bun.task_id, 2),  # started once only: a stale timer
+                (fries.task_id, 1),
+                (assemble.task_id, 1),  # waiting, never started
+                (ids.order_id("unknown"), 1),
+                (bun.task_id, 1),
+            ]
+        )
+        assert done == [True, False, True, False, False, True]
+        assert len(saves) == 1
+        monkeypatch.undo()
+        kp.drain()
+        statuses = [t.status for t in kp.tasks(order.order_id)]
+        assert statuses == ["COMPLETED", "COMPLETED", "COMPLETED", "UNASSIGNED"]
+        assert kp.kitchen.get_task(assemble.task_id).is_ready
+        assert kp.order(order.order_id).status == "PART_COMPLETED"
+        holders = kp.kitchen.station_holders()
+        assert [holders[n] for n in ("griller", "grill-1", "fryer-1")] == [[], [], []]
+        for name in {patty.assigned_staff, fries.assigned_staff}:
+            assert name is not None
+            assert kp.staff(name).active_tasks == []
+        assert kp.event_types()["TASK_COMPLETED"] == 3
+        # Nothing left to do: the same timers again change nothing.
+        head = kp.kitchen.head_position()
+        assert kp.kitchen.auto_complete_many([(patty.task_id, 1), (fries.task_id, 1)]) == [
+            False,
+            False,
+        ]
+        assert kp.kitchen.head_position() == head
+
     # -- requeue -------------------------------------------------------------------------------
 
     def test_requeue_stale_sends_the_task_back_boosted(self, kp: Harness) -> None:

@@ -32,7 +32,7 @@ from kangaroo_paw.adapters.temporal.common import (
 )
 from kangaroo_paw.application.kitchen import Kitchen
 from kangaroo_paw.domain.errors import KitchenError, NotFound
-from kangaroo_paw.ports.scheduler import Timer, TimerHandlers, fire
+from kangaroo_paw.ports.scheduler import BatchCompletions, Timer, TimerHandlers, fire
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +128,15 @@ class KitchenActivities:
         ]
 
     def _command(self, call: Callable[[], T], default: T) -> tuple[T, str]:
-        """Run a command under the lock; the result and how long it waited and ran."""
+        """Run a timer callback under the lock (``_settled``); the result and how long it
+        waited and ran."""
+        return self._locked(lambda: _settled(call, default))
+
+    def _locked(self, call: Callable[[], T]) -> tuple[T, str]:
         asked = time.monotonic()
         with self._lock:
             began = time.monotonic()
-            result = _settled(call, default)
+            result = call()
         ran = time.monotonic() - began
         return result, f"waited {(began - asked) * 1000:.0f} ms, ran {ran * 1000:.0f} ms"
 
@@ -162,7 +166,24 @@ class KitchenActivities:
                     min(late),
                     max(late),
                 )
-            return [self._fire_one(timer) for timer in timers]
+            together = self._complete_together([t for t in timers if t.kind == "complete"])
+            return [together.get(timer.id) or self._fire_one(timer) for timer in timers]
+
+    def _complete_together(self, timers: list[ShardTimer]) -> dict[str, FireOutcome]:
+        """The due completions of a batch in one command (``BatchCompletions``), their
+        outcomes by timer id; empty when there are fewer than two, the handlers cannot, or
+        the command failed (each is then fired alone, with an outcome of its own)."""
+        handlers = self.handlers
+        if len(timers) < 2 or not isinstance(handlers, BatchCompletions):
+            return {}
+        pairs = [(UUID(t.subject), t.number) for t in timers]
+        try:
+            done, took = self._locked(lambda: handlers.auto_complete_many(pairs))
+        except Exception as exc:  # noqa: BLE001 - each is tried alone next
+            log.warning("completing %d tasks together failed, one by one: %r", len(pairs), exc)
+            return {}
+        log.info("completed %d of %d due task(s) in one save (%s)", sum(done), len(done), took)
+        return {t.id: FireOutcome(t.id, done=d) for t, d in zip(timers, done, strict=True)}
 
     def _fire_one(self, shard_timer: ShardTimer) -> FireOutcome:
         timer = Timer(
