@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -109,18 +110,16 @@ def measure(events: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
 
 
 def breakdown(
-    events: list[dict[str, Any]], records: list[dict[str, Any]], executions: list[Any], kitchen: str
+    events: list[dict[str, Any]], records: list[dict[str, Any]]
 ) -> dict[str, list[float]]:
-    """Where the time goes: the record's Kafka timestamp (set by the relay's producer) and the
-    workflow's start time (Temporal) split both paths into stages (ms)."""
+    """Where the time goes: the record's Kafka timestamp (set by the relay's producer) splits
+    both paths into stages (ms)."""
     published = {r["event_id"]: r["_kafka_ts_ms"] / 1000 for r in records}
-    flows = {w.id: w for w in executions}
     stages: dict[str, list[float]] = {
         "  READY: store → Kafka (relay)": [],
         "  READY: Kafka → ASSIGNED saved (consumer, signal, pass)": [],
         "  STARTED: store → Kafka (relay)": [],
-        "  STARTED: Kafka → timer workflow started (consumer)": [],
-        "  STARTED: due (or start) → COMPLETED saved (timer, activity)": [],
+        "  STARTED: due → COMPLETED saved (timer shard, activity)": [],
     }
     names = list(stages)
     assigned = {
@@ -139,17 +138,57 @@ def breakdown(
             stages[names[1]].append((assigned[e["task_id"]] - sent) * 1000)
     for e in by_type(events, "TASK_STARTED"):
         at, sent = moment(e["data"]["started_at"]).timestamp(), published.get(e["event_id"])
-        # A workflow per timer (before the shard workflows) says when the timer was armed.
-        flow = flows.get(f"complete-{e['task_id']}-{e['data'].get('start_no', 1)}@{kitchen}")
         if sent is None or e["task_id"] not in completed:
             continue
         due = moment(e["data"]["due_at"]).timestamp()
-        begun = due if flow is None else flow.start_time.timestamp()
         stages[names[2]].append((sent - at) * 1000)
-        if flow is not None:
-            stages[names[3]].append((begun - sent) * 1000)
-        stages[names[4]].append((completed[e["task_id"]] - max(due, begun)) * 1000)
+        stages[names[3]].append((completed[e["task_id"]] - due) * 1000)
     return stages
+
+
+# Servers of the stack by process name (/proc/<pid>/comm), for the CPU table.
+SERVERS = {
+    "postgres": "PostgreSQL",
+    "java": "Kafka",
+    "temporal": "Temporal",
+    "redis-server": "Redis",
+}
+CPU_GROUPS = ("serve", "relay", "projector", "consumer", "worker", *SERVERS.values(), "bench")
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every live process: pid → (parent pid, name, CPU seconds so far, user + system)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = (entry / "stat").read_text()
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()
+            secs = (int(fields[11]) + int(fields[12])) / ticks
+            found[int(entry.name)] = (int(fields[1]), name, secs)
+    return found
+
+
+def cpu_snapshot(stack: FullStack) -> dict[str, float]:
+    """CPU seconds used so far by each stack process (with its children), each server (all
+    its processes) and this process (the clients and simulated cooks)."""
+    procs = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in procs.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return procs.get(pid, (0, "", 0.0))[2] + sum(tree(c) for c in children.get(pid, []))
+
+    snap = {name: tree(proc.pid) for name, proc in stack.procs.items()}
+    for _, name, secs in procs.values():
+        if name in SERVERS:
+            snap[SERVERS[name]] = snap.get(SERVERS[name], 0.0) + secs
+    snap["bench"] = time.process_time()
+    return snap
 
 
 def _one_rate(orders: int, rate: float, estimate: float) -> dict[str, Any]:
@@ -165,6 +204,7 @@ def _one_rate(orders: int, rate: float, estimate: float) -> dict[str, Any]:
             hire_cooks(stack)
             time.sleep(1)  # the consumer and worker settle (group join, first poll)
             with Cooks(stack, poll_secs=0.1):
+                before = cpu_snapshot(stack)
                 began = time.monotonic()
                 order_ids, failed = arrive(stack, orders, rate)
                 with contextlib.suppress(TimeoutError):
@@ -175,6 +215,7 @@ def _one_rate(orders: int, rate: float, estimate: float) -> dict[str, Any]:
                         poll=1.0,
                     )
                 wall = time.monotonic() - began
+                after = cpu_snapshot(stack)
                 statuses = stack.order_statuses(order_ids)
             events = stack.events()
             records = stack.topic_records(len(events))
@@ -190,8 +231,9 @@ def _one_rate(orders: int, rate: float, estimate: float) -> dict[str, Any]:
         "wall": round(wall, 1),
         "to_assigned": to_assigned,
         "lateness": lateness,
-        "stages": breakdown(events, records, executions, stack.settings.kitchen),
+        "stages": breakdown(events, records),
         "executions": len(executions),
+        "cpu": {k: round(after.get(k, 0.0) - before.get(k, 0.0), 2) for k in CPU_GROUPS},
     }
 
 
@@ -211,6 +253,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     estimate = getattr(args, "estimate", None) or 2.0
     metrics: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
+    cpu_rows: list[list[Any]] = []
     for rate in rates:
         orders = orders_arg or int(rate * seconds)
         found = _one_rate(orders, rate, estimate)
@@ -224,7 +267,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             *(
                 metric(f"{label} {name}", samples)
                 for name, samples in found["stages"].items()
-                if samples  # no timer workflows since the shard timers: that stage is gone
+                if samples
             ),
         ]
         per_order = found["executions"] / max(1, found["orders"])
@@ -237,6 +280,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             round(per_order, 2),
         ]
         rows.append(row)
+        cpu = found.get("cpu", {})
+        per_order = [round(cpu.get(k, 0.0) * 1000 / max(1, found["orders"]), 1) for k in CPU_GROUPS]
+        cpu_rows.append([label, *per_order, round(sum(per_order), 1)])
     return {
         "metrics": metrics,
         "tables": {
@@ -250,7 +296,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "workflow executions per order",
                 ],
                 "rows": rows,
-            }
+            },
+            "CPU ms per order, by process": {
+                "columns": ["arrivals", *CPU_GROUPS, "total"],
+                "rows": cpu_rows,
+            },
         },
         "arrival_rates_per_s": rates,
         "estimate_secs": estimate,
@@ -259,6 +309,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{estimate} s; {EXTRA_COOKS} extra cooks of {COOK_PARALLEL} parallel tasks each, "
             "so no task waits for capacity. A stack that falls behind is stopped 120 s after "
             "the expected end: 'completed' then counts what finished.",
+            "CPU ms per order: user + system CPU from /proc over the arrivals and the wait for "
+            "completion, divided by the orders; a stack process counts its children, a server "
+            "all its processes alive at the end (PostgreSQL backends that exited meanwhile are "
+            "missed), bench = this process (clients and simulated cooks). Two cores give "
+            "2,000 ms of CPU per second: the total times the rate says how close to saturation "
+            "the run was.",
             "Times are the kitchen's recorded times (ready_at, assigned_at, actual_secs), one "
             "clock; every process and server shares this machine's 2 cores (and other "
             "engineers' work: noisy).",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -183,11 +185,12 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
         ramp = [float(n) for n in range(9)]  # a backlog: later tasks wait longer
         stages = {
             "  READY: store → Kafka (relay)": [1.0],
-            "  STARTED: Kafka → timer workflow started (consumer)": [],  # no such workflows
+            "  STARTED: due → COMPLETED saved (timer shard, activity)": [],  # none measured
         }
+        cpu = dict.fromkeys(suite_e2e.CPU_GROUPS, 0.0) | {"worker": orders * 0.01}
         return {"rate": rate, "orders": orders, "failed": 0, "completed": orders, "wall": 1.0,
                 "to_assigned": ramp, "lateness": [5.0], "stages": stages,
-                "executions": 5}  # fmt: skip
+                "executions": 5, "cpu": cpu}  # fmt: skip
 
     monkeypatch.setattr(suite_e2e, "_one_rate", one_rate)
     result = suite_e2e.run(argparse.Namespace(size="full"))
@@ -199,5 +202,21 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
     assert [r[:4] for r in rows] == [["5/s", 300, 0, 300], ["20/s", 1200, 0, 1200]]
     assert [r[5] for r in rows] == [0.02, 0.0]  # workflow executions per order
     assert "5/s   READY: store → Kafka (relay)" in by_name
-    assert not any("timer workflow started" in name for name in by_name)  # empty: left out
+    assert not any("due → COMPLETED" in name for name in by_name)  # empty: left out
+    cpu = result["tables"]["CPU ms per order, by process"]
+    worker = cpu["columns"].index("worker")
+    assert [r[worker] for r in cpu["rows"]] == [10.0, 10.0]  # 0.01 s per order
+    assert [r[-1] for r in cpu["rows"]] == [10.0, 10.0]
     json.dumps(result)
+
+
+def test_the_e2e_cpu_table_reads_this_process_from_proc() -> None:
+    from bench import suite_e2e
+
+    before = suite_e2e._processes()[os.getpid()]
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:  # burn some CPU
+        pass
+    parent, _, secs = suite_e2e._processes()[os.getpid()]
+    assert parent == os.getppid()
+    assert secs >= before[2] + 0.2

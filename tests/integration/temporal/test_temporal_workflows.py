@@ -187,6 +187,27 @@ def test_a_timer_armed_while_the_shard_sleeps_wakes_it_early(temporal: TemporalH
     assert list(shard_status(temporal)["pending"]) == [f"complete-{far}-1"]
 
 
+def test_a_start_drops_the_tasks_pending_timeouts(temporal: TemporalHarness) -> None:
+    """A completion armed for a task (it started) forgets that task's assignment timeout,
+    as fired (a redelivered one is ignored too); another task's timeout still fires."""
+    handlers = RecordingHandlers()
+    temporal.start_worker(handlers)
+    scheduler = one_shard(temporal)
+    started, idle = uuid4(), uuid4()
+    scheduler.schedule_timers(
+        [Timer.timeout(started, 1, soon(2.0)), Timer.timeout(idle, 1, soon(2.0))]
+    )
+    scheduler.schedule_timers([Timer.completion(started, 1, soon(1.0))])
+    scheduler.schedule_timers([Timer.timeout(started, 1, soon(2.0))])  # redelivered
+    wait_for(lambda: len(handlers.requeued) == 1, 15, "the idle task's timeout")
+    wait_for(lambda: completed_tasks(handlers) == [started], 15, "the completion")
+    time.sleep(1.5)  # past the dropped timeout's due time
+    assert [task for task, _, _ in handlers.requeued] == [idle]
+    status = shard_status(temporal)
+    assert status["pending"] == {}
+    assert f"timeout-{started}-1" in status["fired"]
+
+
 def test_a_failing_task_does_not_cost_the_others_of_its_batch(temporal: TemporalHarness) -> None:
     """Three due at once (one batch): one fails twice, one breaks a rule; the third is done
     at once, the failing one on its retries, the broken one never retried."""

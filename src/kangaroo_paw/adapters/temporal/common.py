@@ -174,6 +174,8 @@ HISTORY_EVENTS_PER_RUN = 5_000
 # A shard fires at most this many due timers per activity call (each a few reads and one
 # save, run one at a time in the worker): a call stays well inside its start-to-close.
 FIRE_BATCH = 50
+# workflow.patched id: shards opened before it fire a started task's timeouts (as no-ops).
+DROP_TIMEOUTS_ON_START = "drop-timeouts-on-start"
 FIRE_START_TO_CLOSE = timedelta(seconds=120)
 FIRE_HEARTBEAT = timedelta(seconds=10)
 # The batch call itself (a killed worker, a lost connection) is retried as a timer is; a

@@ -19,6 +19,7 @@ from kangaroo_paw.adapters.temporal.common import (
     ASSIGNMENT_TIMEOUT_WORKFLOW,
     AUTO_COMPLETE_ACTIVITY,
     AUTO_COMPLETE_WORKFLOW,
+    DROP_TIMEOUTS_ON_START,
     FIRE_BATCH,
     FIRE_TIMERS_ACTIVITY,
     FIRED_REMEMBERED,
@@ -144,7 +145,23 @@ class TimerShardWorkflow:
         for timer in timers:
             if timer.id not in self._fired and timer.id not in self._pending:
                 self._pending[timer.id] = timer
+            if timer.kind == "complete" and workflow.patched(DROP_TIMEOUTS_ON_START):
+                self._drop_timeouts(timer.subject)
         self._armed = True
+
+    def _drop_timeouts(self, task: str) -> None:
+        """A task's start settles its assignment timeouts (one only requeues a task still
+        ASSIGNED under its assignment): forget them now, as fired, rather than run a
+        command that does nothing when they come due. A task's timers share its shard."""
+        moot = [t.id for t in self._pending.values() if t.kind == "timeout" and t.subject == task]
+        for timer_id in moot:
+            del self._pending[timer_id]
+            self._remember(timer_id)
+
+    def _remember(self, timer_id: str) -> None:
+        self._fired[timer_id] = None
+        while len(self._fired) > FIRED_REMEMBERED:
+            del self._fired[next(iter(self._fired))]
 
     @workflow.query(name="status")
     def status(self) -> dict[str, Any]:
@@ -217,9 +234,7 @@ class TimerShardWorkflow:
             if outcome.error:
                 workflow.logger.error("timer %s given up: %s", timer.id, outcome.error)
             self._pending.pop(timer.id, None)
-            self._fired[timer.id] = None
-        while len(self._fired) > FIRED_REMEMBERED:
-            del self._fired[next(iter(self._fired))]
+            self._remember(timer.id)
 
     def _retry_later(self, timer: ShardTimer) -> None:
         backoff = min(2.0**timer.attempt, TIMER_BACKOFF_MAX_SECS)
