@@ -443,7 +443,13 @@ def check_capacity(
                 load[name] += 1
                 peak[name] = max(peak[name], load[name])
                 assert load[name] <= limits[name], f"{name} over capacity at {event}"
-        elif event["type"] in ("TASK_COMPLETED", "TASK_REQUEUED", "TASK_CANCELLED"):
+        elif event["type"] in (
+            "TASK_COMPLETED",
+            "TASK_REQUEUED",
+            "TASK_REROUTED",
+            "TASK_HANDED_BACK",
+            "TASK_CANCELLED",
+        ):
             for name in held.pop(task, ()):
                 load[name] -= 1
     return dict(peak)

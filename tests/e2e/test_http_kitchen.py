@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import KitchenClient
+from kangaroo_paw.adapters.clock import ManualClock
 
 
 def _staff(client: KitchenClient, name: str) -> Any:
@@ -70,6 +71,35 @@ def test_staff_break_keeps_work_away_from_the_cook(client: KitchenClient) -> Non
     assert [a["task_id"] for a in run["assigned"]] == order["ready_task_ids"]
     assert run["assigned"][0]["staff_id"] == ravi["staff_id"]
     assert run["assigned"][0]["staff_name"] == "Ravi"
+
+
+def test_a_break_hands_back_unstarted_tasks_at_their_place(
+    client: KitchenClient, clock: ManualClock
+) -> None:
+    ravi = _staff(client, "Ravi")  # the only beverage cook, two tasks at a time
+    older = client.confirm({"cold_coffee": 1})["ready_task_ids"]
+    clock.advance(1)
+    younger = client.confirm({"cold_coffee": 1})["ready_task_ids"]
+    run = client.run_once()
+    assert sorted(a["task_id"] for a in run["assigned"]) == sorted(older + younger)
+    started = client.post(f"/api/v1/tasks/{younger[0]}/start")
+    assert started.status_code == 200
+    mark = client.log_head()
+    on_break = client.post(f"/api/v1/staff/{ravi['staff_id']}/break/start")
+    assert on_break.status_code == 200
+    cook = on_break.json()
+    assert (cook["on_break"], cook["active_tasks"]) == (True, younger)  # started: kept
+    handed = client.task(older[0])
+    assert (handed["status"], handed["assigned_staff_id"]) == ("UNASSIGNED", None)
+    queue = client.get("/api/v1/queue").json()["tasks"]
+    assert [t["task_id"] for t in queue] == older  # READY again, at the head
+    machines = {m["name"]: m for m in client.get("/api/v1/machines").json()["machines"]}
+    assert machines["blender-1"]["in_use"] == 1  # only the started one
+    events = client.get("/api/v1/events", params={"after": mark}).json()["events"]
+    assert [(e["type"], e["task_id"]) for e in events if e["type"].startswith("TASK_")] == [
+        ("TASK_HANDED_BACK", older[0])
+    ]
+    assert "STAFF_BREAK_STARTED" in {e["type"] for e in events}
 
 
 def test_hire_read_and_update_a_cook(client: KitchenClient) -> None:

@@ -24,6 +24,7 @@ ALLOCATION_TRIGGERS: frozenset[type] = frozenset(
         Task.Completed,
         Task.Requeued,
         Task.Rerouted,
+        Task.HandedBack,
         Task.Cancelled,
         Task.Refired,
         Task.DependencyReopened,

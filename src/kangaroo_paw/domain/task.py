@@ -29,6 +29,13 @@ class TaskStatus(StrEnum):
 ACTIVE = (TaskStatus.ASSIGNED, TaskStatus.STARTED)
 
 
+class HandBackReason(StrEnum):
+    """Why a cook gave back an assignment they had not started."""
+
+    BREAK = "break"  # the cook went on break
+    OFF_SHIFT = "off_shift"  # the cook's shift was changed and now excludes the present
+
+
 class Task(Aggregate):
     """A unit of kitchen work with its dependencies, reservation and timings."""
 
@@ -151,6 +158,20 @@ class Task(Aggregate):
         machine: str
         assignment_no: int
         rerouted_at: datetime
+
+    class HandedBack(Aggregate.Event):
+        """An ASSIGNED task whose cook went on break (or off shift by a change) before
+        starting it: back in the queue at once, at its place, with the stale requeue's boost,
+        instead of holding the cook's, counter's and machine's slots until the timeout."""
+
+        order_id: UUID
+        TOPIC = "kangaroo_paw.task.handed_back.v1"
+        WIRE: ClassVar[str] = "TASK_HANDED_BACK"
+        staff_id: UUID
+        reason: str
+        boost: float
+        assignment_no: int
+        handed_back_at: datetime
 
     class Interrupted(Aggregate.Event):
         """A STARTED task whose machine went down: it keeps running to completion (the basket
@@ -440,6 +461,25 @@ class Task(Aggregate):
             order_id=self.order_id, boost=boost, assignment_no=self.assignment_no, requeued_at=at
         )
 
+    def hand_back(self, staff_id: UUID, reason: HandBackReason, boost: float, at: datetime) -> None:
+        """Give back an assignment ``staff_id`` has not started (see ``HandedBack``); the
+        caller releases what it held first (``held_stations`` says what while ASSIGNED)."""
+        if self.status != TaskStatus.ASSIGNED or self.assigned_staff_id != staff_id:
+            raise InvalidTransition(
+                f"task {self.id} is {self.status}; only an ASSIGNED task is handed back by its "
+                "cook",
+                task_id=str(self.id),
+                status=str(self.status),
+            )
+        self._handed_back(
+            order_id=self.order_id,
+            staff_id=staff_id,
+            reason=str(reason),
+            boost=boost,
+            assignment_no=self.assignment_no,
+            handed_back_at=at,
+        )
+
     def machine_down(self, machine: str, at: datetime) -> None:
         """The machine this task holds went down: an ASSIGNED task is rerouted (back to the
         queue at its place, its dispatch key unchanged, no boost needed); a STARTED one keeps
@@ -619,6 +659,20 @@ class Task(Aggregate):
         self._unassign()
         self.requeue_boost = boost
         self.requeue_count += 1
+
+    @event(HandedBack)
+    def _handed_back(
+        self,
+        order_id: UUID,
+        staff_id: UUID,
+        reason: str,
+        boost: float,
+        assignment_no: int,
+        handed_back_at: datetime,
+    ) -> None:
+        self.status = TaskStatus.UNASSIGNED
+        self._unassign()
+        self.requeue_boost = boost
 
     @event(Rerouted)
     def _rerouted(

@@ -113,7 +113,7 @@ class Simulation:
         self.staff_ids = {c.name: ids.staff_id(c.name) for c in scenario.cooks}
         self.on_break: set[str] = set()
         self.machines_down: set[str] = set()
-        self.deferred: dict[str, list[tuple[UUID, int]]] = defaultdict(list)
+        self.deferred: dict[str, list[tuple[UUID, int]]] = defaultdict(list)  # by machine
         self.current: dict[UUID, int] = {}  # task → assignment number the cook holds
         self.bounds: dict[UUID, float] = {}
         self.promises: dict[UUID, float | None] = {}  # order → promised ticket secs
@@ -136,13 +136,13 @@ class Simulation:
     ) -> None:
         self._push(max(self.now, (due - SIM_EPOCH).total_seconds()), kind, payload)
 
-    def _on_assigned(self, task_id: UUID, assignment_no: int, staff: str) -> None:
+    def _on_assigned(self, task_id: UUID, assignment_no: int) -> None:
         """The cook sees the assignment and starts it after a reaction delay."""
         self.current[task_id] = assignment_no
         delay = reaction_secs(
             self.config.seed, task_id, assignment_no, self.config.reaction_mean_secs
         )
-        self._push(self.now + delay, "start", (task_id, assignment_no, staff))
+        self._push(self.now + delay, "start", (task_id, assignment_no))
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -213,14 +213,14 @@ class Simulation:
         self.bounds[order.order_id] = self.scenario.critical_path_secs(arrival.items)
         self.promises[order.order_id] = order.promised_secs
 
-    def _start(self, payload: tuple[UUID, int, str]) -> None:
-        task_id, assignment_no, staff = payload
+    def _start(self, payload: tuple[UUID, int]) -> None:
+        """The cook starts the assignment, unless it is void: requeued, rerouted or handed
+        back since (a cook going on break hands back what they have not started, so a cook
+        on break never has a start left to make)."""
+        task_id, assignment_no = payload
         if self.current.get(task_id) != assignment_no:
-            return  # requeued since: this assignment is void
-        info = self.observer.tasks[task_id]
-        if staff in self.on_break:
-            self.deferred[staff].append((task_id, assignment_no))
             return
+        info = self.observer.tasks[task_id]
         if info.held_machine is not None and info.held_machine in self.machines_down:
             self.deferred[info.held_machine].append((task_id, assignment_no))
             return
@@ -252,14 +252,17 @@ class Simulation:
             return
         self.on_break.add(outage.name)
         self.observer.usage.down.add(f"cook {outage.name}")
-        self.kitchen.set_break(self.staff_ids[outage.name], True)
+        staff_id = self.staff_ids[outage.name]
+        held = set(self.kitchen.get_staff(staff_id).active_tasks)
+        kept = self.kitchen.set_break(staff_id, True).active_tasks
+        for task_id in held.difference(kept):  # handed back before the cook started it
+            self.current.pop(task_id, None)  # that start is void
         self._push(outage.end, "back", outage)
 
     def _back(self, outage: Any) -> None:
         self.on_break.discard(outage.name)
         self.observer.usage.down.discard(f"cook {outage.name}")
         self.kitchen.set_break(self.staff_ids[outage.name], False)
-        self._resume(outage.name)
 
     def _down(self, outage: Any) -> None:
         self.machines_down.add(outage.name)
@@ -278,10 +281,9 @@ class Simulation:
         self._resume(outage.name)
 
     def _resume(self, name: str) -> None:
-        """Starts held back by a break or a broken machine go ahead now (if still valid)."""
+        """Starts held back by a broken machine go ahead now (if still valid)."""
         for task_id, assignment_no in self.deferred.pop(name, []):
-            staff = self.observer.tasks[task_id].staff or ""
-            self._push(self.now, "start", (task_id, assignment_no, staff))
+            self._push(self.now, "start", (task_id, assignment_no))
 
     _handlers: dict[str, Callable[[Simulation, Any], None]] = {
         "arrive": _arrive,

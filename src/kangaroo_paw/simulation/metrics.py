@@ -64,8 +64,8 @@ class Usage:
         return names
 
 
-# on_assigned(task_id, assignment_no, staff_name): the cook's screen shows a new assignment.
-OnAssigned = Callable[[UUID, int, str], None]
+# on_assigned(task_id, assignment_no): the cook's screen shows a new assignment.
+OnAssigned = Callable[[UUID, int], None]
 
 
 class Observer:
@@ -87,6 +87,7 @@ class Observer:
         self.tasks_completed = 0
         self.requeues = 0
         self.reroutes = 0
+        self.hand_backs = 0
         self.usage = Usage()
 
     def handle(self, batch: Sequence[Recorded]) -> None:
@@ -119,7 +120,7 @@ class Observer:
         self.waits.append(now - self.ready_since.pop(task_id, now))
         for name in self.usage.resources(info):
             self.usage.held[name] += 1
-        self._on_assigned(task_id, info.assignment_no, info.staff)
+        self._on_assigned(task_id, info.assignment_no)
 
     def _started(self, event: Any, now: float) -> None:
         for name in self.usage.resources(self.tasks[event.originator_id]):
@@ -142,6 +143,11 @@ class Observer:
         """Its machine went down before it started."""
         self._back_in_queue(event.originator_id, now)
         self.reroutes += 1
+
+    def _handed_back(self, event: Any, now: float) -> None:
+        """Its cook went on break before starting it."""
+        self._back_in_queue(event.originator_id, now)
+        self.hand_backs += 1
 
     def _back_in_queue(self, task_id: UUID, now: float) -> None:
         info = self.tasks[task_id]
@@ -175,6 +181,7 @@ class Observer:
         Task.Completed: _completed,
         Task.Requeued: _requeued,
         Task.Rerouted: _rerouted,
+        Task.HandedBack: _handed_back,
         Order.Created: _order_confirmed,
         Order.StatusChanged: _order_status,
     }

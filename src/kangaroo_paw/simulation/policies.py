@@ -19,8 +19,10 @@
   path - the task's remaining path; ties by order age.
 
 Experiments (not in ``POLICIES``, measured in docs/scheduling.md "tried and not kept"):
-``tilt:<cp>:<slack>`` (``tilted_key``) and ``machines-first`` (the production key, but in a pass
-every machine step is placed before any step without one).
+``tilt:<cp>:<slack>`` (``tilted_key``), ``machines-first`` (the production key, but in a pass
+every machine step is placed before any step without one) and ``busiest-machine-first`` (the
+production key, but in a pass the steps of the machine group with the most ready tasks at that
+moment are placed first: a dynamic bottleneck rule).
 
 Rush is ignored by fifo, srpt and lst (they are dispatch baselines, not production rules).
 Every re-sorting policy reads the whole queue each pass: the simulated queue is small.
@@ -60,6 +62,8 @@ V1_AGING_FACTOR = Policy().aging_factor
 
 # A policy's own order of ready tasks: ascending is pick first.
 EntryKey = Callable[[QueueEntry], tuple[Any, ...]]
+# Which ready tasks a pass places before the others, given the ready count per group.
+Front = Callable[[Mapping[GroupKey, int]], Callable[[QueueEntry], bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +84,9 @@ def v1_key(aging_factor: float = V1_AGING_FACTOR) -> EntryKey:
 class SortedPlanner:
     """Our group-skipping pass (``plan_pass``) over the ready queue re-sorted by ``key``."""
 
-    def __init__(self, key: EntryKey, machines_first: bool = False) -> None:
+    def __init__(self, key: EntryKey, front: Front | None = None) -> None:
         self.key = key
-        self.machines_first = machines_first
+        self.front = front
 
     def __call__(
         self,
@@ -95,6 +99,7 @@ class SortedPlanner:
     ) -> PassPlan:
         sizes = queue.groups()
         ordered = _resorted(queue, self.key)
+        first = self.front(sizes) if self.front is not None else None
         room = {g: max(1, placeable(g, free, cooks, pools)) for g in sizes}
         groups: dict[GroupKey, list[Candidate]] = {g: [] for g in sizes}
         for rank, entry in enumerate(ordered):
@@ -102,9 +107,8 @@ class SortedPlanner:
             # Only the first ``room`` ready entries of a group can be placed this pass.
             if len(chosen) < room[entry.group] and is_ready(entry.task_id):
                 # The rank across the whole queue is the key: plan_pass compares groups by it.
-                # machines_first: every machine step before any step without one, so cooks
-                # short for both keep the machines (where the bottleneck is) busy.
-                offset = len(ordered) if self.machines_first and not _on_machine(entry) else 0
+                # A front (an experiment) puts its steps before all others, in key order.
+                offset = len(ordered) if first is not None and not first(entry) else 0
                 key = (float(rank + offset), str(entry.task_id))
                 chosen.append(
                     Candidate(entry.task_id, entry.counter, entry.machine, key, entry.machine_kind)
@@ -114,6 +118,21 @@ class SortedPlanner:
 
 def _on_machine(entry: QueueEntry) -> bool:
     return entry.machine is not None or entry.machine_kind is not None
+
+
+def machines_front(sizes: Mapping[GroupKey, int]) -> Callable[[QueueEntry], bool]:
+    """Every machine step before any step without one, so cooks short for both keep the
+    machines (where the bottleneck is) busy."""
+    return _on_machine
+
+
+def busiest_machine_front(sizes: Mapping[GroupKey, int]) -> Callable[[QueueEntry], bool]:
+    """The steps of the machine group(s) with the most ready tasks now: the bottleneck of the
+    moment, judged by its backlog (a count of tasks, not of seconds or slots)."""
+    backlog = {g: n for g, n in sizes.items() if g[1] is not None or g[2] is not None}
+    most = max(backlog.values(), default=0)
+    busiest = {g for g, n in backlog.items() if n == most and n > 0}
+    return lambda entry: entry.group in busiest
 
 
 def _resorted(queue: ReadyQueue, key: EntryKey) -> list[QueueEntry]:
@@ -235,17 +254,19 @@ def policy(
     name: str, book: OrderBook | None = None, aging_factor: float = V1_AGING_FACTOR
 ) -> SimPolicy:
     """The policy called ``name`` (one of ``POLICIES``, or an experiment: ``machines-first``,
-    ``tilt:<cp weight>:<slack weight>``, see ``tilted_key``); age, srpt, lst and tilt read
-    ``book``."""
+    ``busiest-machine-first``, ``tilt:<cp weight>:<slack weight>``, see ``tilted_key``); age,
+    srpt, lst and tilt read ``book``."""
     if name == "ours":
         return SimPolicy(name, None, complete_pass=True)
     if name == "v1":
         return SimPolicy(name, SortedPlanner(v1_key(aging_factor)), complete_pass=True)
     if name == "original":
         return SimPolicy(name, TopNPlanner(20, aging_factor), complete_pass=False)
-    if name in ("fifo", "machines-first"):
-        key: EntryKey = fifo_key if name == "fifo" else (lambda e: e.key)
-        return SimPolicy(name, SortedPlanner(key, name != "fifo"), complete_pass=True)
+    if name == "fifo":
+        return SimPolicy(name, SortedPlanner(fifo_key), complete_pass=True)
+    fronts = {"machines-first": machines_front, "busiest-machine-first": busiest_machine_front}
+    if name in fronts:
+        return SimPolicy(name, SortedPlanner(lambda e: e.key, fronts[name]), complete_pass=True)
     if name in ("age", "srpt", "lst") or _TILTED.match(name):
         if book is None:
             raise ValueError(f"policy {name!r} needs the order book")

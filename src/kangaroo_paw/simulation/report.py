@@ -192,6 +192,7 @@ class SimReport:
     ready_wait: Summary
     mean_queue_length: float
     requeues: int
+    hand_backs: int  # unstarted tasks a cook going on break gave back
     passes: int
     throughput_per_min: float
     makespan_secs: float

@@ -95,6 +95,7 @@ def build_report(sim: FinishedRun, wall_secs: float) -> SimReport:
         ready_wait=summarize(obs.waits),
         mean_queue_length=ratio(obs.usage.queue_area, window),
         requeues=obs.requeues,
+        hand_backs=obs.hand_backs,
         passes=sim.passes,
         throughput_per_min=ratio(in_window, window / 60),
         makespan_secs=max(completed.values(), default=0.0),

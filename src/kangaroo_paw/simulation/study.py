@@ -157,6 +157,7 @@ def _row(
         "vs_fifo": ratio(tickets.mean, fifo),
         "wait_mean": sum(waits) / len(waits) if waits else math.nan,
         "requeues": sum(r.requeues for r in reports),
+        "hand_backs": sum(r.hand_backs for r in reports),
         "wall_secs": sum(r.wall_secs for r in reports),
         "workloads": sorted({r.workload_digest for r in reports}),
         "promise": asdict(promise),

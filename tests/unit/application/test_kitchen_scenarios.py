@@ -446,8 +446,8 @@ class KitchenScenarios:
         kp.settle()
         task = kp.tasks(order.order_id)[0]
         assert (task.status, task.assigned_staff, task.assignment_no) == ("ASSIGNED", "Ravi", 1)
-        kp.kitchen.set_break(kp.staff("Ravi").staff_id, True)  # nobody may take it again yet
         assert kp.kitchen.requeue_stale(task.task_id, 1) is True
+        kp.kitchen.set_break(kp.staff("Ravi").staff_id, True)  # nobody may take it again yet
         kp.settle()
         requeued = kp.kitchen.get_task(task.task_id)
         assert requeued.status == "UNASSIGNED"
@@ -479,12 +479,12 @@ class KitchenScenarios:
         first = kp.confirm({"dip_cup": 1})
         kp.settle()
         stale = kp.tasks(first.order_id)[0]
-        for name in ("Ravi", "Noah"):
-            kp.kitchen.set_break(kp.staff(name).staff_id, True)
         kp.clock.advance(1)
         later = kp.confirm({"dip_cup": 1})
         kp.clock.advance(1)
-        kp.kitchen.requeue_stale(stale.task_id, stale.assignment_no)
+        assert kp.kitchen.requeue_stale(stale.task_id, stale.assignment_no)
+        for name in ("Ravi", "Noah"):  # nobody takes either before we look
+            kp.kitchen.set_break(kp.staff(name).staff_id, True)
         kp.settle()
         order = [e.task_id for e in kp.kitchen.queue.top(5)]
         assert order == [stale.task_id, later.tasks[0].task_id]

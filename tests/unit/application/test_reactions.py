@@ -18,6 +18,7 @@ ALLOCATING = {
     "TASK_COMPLETED",
     "TASK_REQUEUED",
     "TASK_REROUTED",
+    "TASK_HANDED_BACK",
     "TASK_CANCELLED",
     "TASK_REFIRED",
     "TASK_DEPENDENCY_REOPENED",
@@ -65,7 +66,7 @@ def envelope(kind: str, task_id: UUID | None, **data: Any) -> Envelope:
 
 
 def test_wire_names_and_event_classes_map_one_to_one() -> None:
-    assert len(EVENT_TYPES) == len(WIRE_NAMES) == 50
+    assert len(EVENT_TYPES) == len(WIRE_NAMES) == 51
     for event_type, wire in WIRE_NAMES.items():
         assert EVENT_TYPES[wire] is event_type
 

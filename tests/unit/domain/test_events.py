@@ -21,7 +21,7 @@ from kangaroo_paw.domain.recipes import RecipeStep
 from kangaroo_paw.domain.shifts import Shift
 from kangaroo_paw.domain.staff import Staff
 from kangaroo_paw.domain.station import Station
-from kangaroo_paw.domain.task import Task
+from kangaroo_paw.domain.task import HandBackReason, Task
 from kangaroo_paw.domain.token import Token
 
 AGGREGATES = (Order, Task, Station, Staff, Recipe, Directory, Token)
@@ -60,6 +60,9 @@ def one_of_each() -> list[Any]:
     pooled = make_task(machine=None, machine_kind="fryer")
     pooled.assign(uuid.uuid4(), "Asha", at(1), "fryer-1")
     pooled.machine_down("fryer-1", at(2))  # rerouted
+    barista = uuid.uuid4()
+    pooled.assign(barista, "Ben", at(2), "fryer-2")
+    pooled.hand_back(barista, HandBackReason.BREAK, 0.0, at(2))  # the cook went on break
     pooled.assign(uuid.uuid4(), "Asha", at(3), "fryer-2")
     pooled.start(at(4))
     pooled.machine_down("fryer-2", at(5))  # interrupted
@@ -131,7 +134,7 @@ def one_of_each() -> list[Any]:
 def test_every_event_class_has_a_wire_name_of_its_own() -> None:
     classes = event_classes()
     wires = [cls.WIRE for cls in classes]  # type: ignore[attr-defined]
-    assert len(classes) == 50  # 34 + pools 2, 86 2, recall/re-fire/void 6, hold/fire 6
+    assert len(classes) == 51  # 34 + pools 2, 86 2, recall/re-fire/void 6, hold/fire 6, hand-back 1
     assert all(isinstance(wire, str) and wire.isupper() for wire in wires)
     assert len(set(wires)) == len(wires)
 

@@ -9,7 +9,7 @@ import pytest
 from domain_builders import T0, at, make_task, replayed
 
 from kangaroo_paw.domain.errors import Forbidden, InvalidTransition
-from kangaroo_paw.domain.task import Task, TaskStatus
+from kangaroo_paw.domain.task import HandBackReason, Task, TaskStatus
 
 COOK = uuid.uuid4()
 
@@ -180,6 +180,45 @@ def test_requeue_with_an_old_assignment_number_is_refused() -> None:
 def test_requeue_needs_an_assigned_task(make: Callable[[], Task]) -> None:
     with pytest.raises(InvalidTransition, match="only an ASSIGNED task is requeued"):
         make().requeue(10, at(60))
+
+
+def test_a_hand_back_returns_the_task_at_its_place_with_the_requeue_boost() -> None:
+    task = make_task(base_priority=20, boost=25)
+    key = task.dispatch_key
+    task.assign(COOK, "Asha", at(1))
+    task.hand_back(COOK, HandBackReason.BREAK, 10, at(5))
+    assert (task.status, task.is_ready) == (TaskStatus.UNASSIGNED, True)
+    assert (task.assigned_staff_id, task.assigned_machine, task.assigned_at) == (None, None, None)
+    assert task.held_stations() == []
+    assert task.dispatch_key == key  # its place in the queue
+    assert task.priority == 55  # the v1 key's boost, as a stale requeue
+    assert task.requeue_count == 0  # not stale: the cook went on break
+    assert (task.assignment_no, task.ready_at) == (1, T0)
+    handed = task.collect_events()[-1]
+    assert isinstance(handed, Task.HandedBack)
+    assert (handed.staff_id, handed.reason, handed.assignment_no) == (COOK, "break", 1)
+    task.assign(COOK, "Asha", at(6))
+    assert (task.assignment_no, task.priority) == (2, 45)
+
+
+def test_a_hand_back_replays_to_the_same_state() -> None:
+    task = assigned()
+    task.hand_back(COOK, HandBackReason.OFF_SHIFT, 0, at(5))
+    state = dict(vars(task))
+    assert replayed(task) == state
+
+
+@pytest.mark.parametrize("make", [make_task, started])
+def test_only_an_assigned_task_is_handed_back(make: Callable[[], Task]) -> None:
+    with pytest.raises(InvalidTransition, match="only an ASSIGNED task is handed back"):
+        make().hand_back(COOK, HandBackReason.BREAK, 0, at(5))
+
+
+def test_only_its_own_cook_hands_a_task_back() -> None:
+    task = assigned()
+    with pytest.raises(InvalidTransition, match="handed back by its cook"):
+        task.hand_back(uuid.uuid4(), HandBackReason.BREAK, 0, at(5))
+    assert task.status == TaskStatus.ASSIGNED
 
 
 @pytest.mark.parametrize("make", [make_task, assigned, started])

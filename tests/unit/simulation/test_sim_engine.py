@@ -4,13 +4,15 @@ load, no ticket beats its lower bound, and every policy sees the same arrivals."
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from kangaroo_paw.domain.order import OrderStatus
 from kangaroo_paw.domain.task import TaskStatus
-from kangaroo_paw.simulation import POLICIES, SimConfig, Simulation, demo_scenario
+from kangaroo_paw.simulation import POLICIES, SimConfig, Simulation, demo_scenario, load_scenario
 from kangaroo_paw.simulation.study import same_arrivals
+from kangaroo_paw.simulation.workload import Arrival, Outage, Workload
 
 SHORT = SimConfig(minutes=20, load=0.6, seed=3)
 
@@ -100,7 +102,8 @@ def test_the_report_is_consistent() -> None:
     report = Simulation(demo_scenario(), SHORT).run()
     assert report.ticket.n == report.orders_completed
     assert report.ticket.p50 <= report.ticket.p90 <= report.ticket.p99 <= report.ticket.max
-    assert report.tasks_completed == report.ready_wait.n - report.requeues
+    # One wait per assignment: every task once, plus once more per return to the queue.
+    assert report.tasks_completed == report.ready_wait.n - report.requeues - report.hand_backs
     for use in report.utilization.values():
         assert 0.0 <= use.busy <= use.held <= 1.0
     assert report.to_dict()["orders_unfinished"] == 0
@@ -125,3 +128,34 @@ def test_a_kitchen_that_promises_nothing_reports_no_accuracy() -> None:
     report = sim.run()
     assert report.promise.n == 0
     assert report.to_dict()["promise"]["n"] == 0
+
+
+def test_a_break_gives_back_the_machine_slot_at_once_and_voids_the_start() -> None:
+    """A barista going on break before starting a shot hands it back in the break's save: the
+    espresso machine's slot is free that instant (not after the stale timeout), the other
+    barista takes the shot on the next pass, and the first barista's pending start is void."""
+    scenario = load_scenario(Path(__file__).parents[3] / "bench/scenarios/espresso_bar.toml")
+    latte = Arrival(0.0, "latte-1", {"latte": 1}, "normal")
+    workload = Workload(arrivals=(latte,), breaks=(), failures=())
+    sim = Simulation(scenario, SimConfig(minutes=1, disruptions=False), workload=workload)
+    sim._arrive(latte)
+    sim.runtime.drain()
+    sim._allocate()
+    [shot] = sim.kitchen.station_holders()["espresso-1"]
+    barista = sim.observer.tasks[shot].staff
+    assert barista in ("Mia", "Theo")
+    assert sim.current[shot] == 1
+    sim._advance(1.0)
+    sim._break(Outage(barista, 1.0, 600.0))
+    assert sim.kitchen.station_holders()["espresso-1"] == []
+    assert shot not in sim.current
+    sim.runtime.drain()
+    assert (sim.observer.hand_backs, sim.observer.requeues) == (1, 0)
+    assert sim.observer.usage.held["machine espresso-1"] == 0
+    assert sim.scheduler.take_allocation_request()  # the hand-back asked for a pass
+    sim._allocate()
+    other = ({"Mia", "Theo"} - {barista}).pop()
+    assert sim.kitchen.station_holders()["espresso-1"] == [shot]
+    assert (sim.observer.tasks[shot].staff, sim.current[shot]) == (other, 2)
+    sim._start((shot, 1))  # the first barista's start, due after their reaction delay
+    assert sim.kitchen.get_task(shot).status == TaskStatus.ASSIGNED  # void: not started

@@ -71,7 +71,16 @@ def test_the_policies_in_report_order() -> None:
     assert not policy("original").complete_pass
     assert isinstance(policy("v1").planner, SortedPlanner)
     book = OrderBook(lambda: 0.0)
-    names = ("age", "v1", "fifo", "srpt", "lst", "tilt:1:0", "machines-first")
+    names = (
+        "age",
+        "v1",
+        "fifo",
+        "srpt",
+        "lst",
+        "tilt:1:0",
+        "machines-first",
+        "busiest-machine-first",
+    )
     assert all(policy(name, book).complete_pass for name in names)
     for name in ("srpt", "age", "tilt:0.5:0.5"):
         with pytest.raises(ValueError, match="order book"):
@@ -266,6 +275,23 @@ def test_machines_first_gives_a_short_cook_to_the_machine_step() -> None:
     for planner, expected in (
         (SortedPlanner(lambda e: e.key), older),
         (policy("machines-first").planner, newer),
+    ):
+        assert isinstance(planner, SortedPlanner)
+        plan = planner(queue, free, _cooks(1), WEIGHTS, _always)
+        assert [a.task_id for a in plan.assignments] == [expected.task_id]
+
+
+def test_busiest_machine_first_gives_a_short_cook_to_the_longest_machine_backlog() -> None:
+    """One cook slot, an older order's grill step and three newer fryer steps: the production
+    order takes the grill step, busiest-machine-first a fryer step (its backlog is the
+    longest), the oldest of them."""
+    older = _entry(GRILL, 1.0)
+    fryer = [_entry(("fryer", "fryer-1", None), 2.0 + i) for i in range(3)]
+    queue = _queue(older, *fryer)
+    free = {"griller": 1, "grill-1": 1, "fryer": 1, "fryer-1": 1}
+    for planner, expected in (
+        (SortedPlanner(lambda e: e.key), older),
+        (policy("busiest-machine-first").planner, fryer[0]),
     ):
         assert isinstance(planner, SortedPlanner)
         plan = planner(queue, free, _cooks(1), WEIGHTS, _always)

@@ -61,7 +61,9 @@ class StaffController(Controller):
     def update(
         self, kitchen: KitchenDep, staff_id: StaffIdPath, data: JSONBody[StaffPatch]
     ) -> Staff:
-        """Change a cook's skills, parallelism, efficiency or shift (fields given only)."""
+        """Change a cook's skills, parallelism, efficiency or shift (fields given only). A
+        shift changed so that the cook is now off shift hands back their unstarted tasks, as a
+        break does."""
         view = kitchen.update_staff(
             parse_id(staff_id, "cook"),
             skills=data.skills,
@@ -80,7 +82,9 @@ class StaffController(Controller):
         responses=responses(400, 404, 409, 503),
     )
     def start_break(self, kitchen: KitchenDep, staff_id: StaffIdPath) -> Staff:
-        """Send a cook on break: nothing new is assigned to them until it ends."""
+        """Send a cook on break: nothing new is assigned to them until it ends, and the tasks
+        assigned to them and not started go back to the queue at their place at once
+        (`TASK_HANDED_BACK`); what they started stays theirs."""
         return present.staff(kitchen.set_break(parse_id(staff_id, "cook"), True))
 
     @post(
