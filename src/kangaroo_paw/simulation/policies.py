@@ -20,9 +20,10 @@
 
 Experiments (not in ``POLICIES``, measured in docs/scheduling.md "tried and not kept"):
 ``tilt:<cp>:<slack>`` (``tilted_key``), ``machines-first`` (the production key, but in a pass
-every machine step is placed before any step without one) and ``busiest-machine-first`` (the
+every machine step is placed before any step without one) and ``bottleneck:<ratio>`` (the
 production key, but in a pass the steps of the machine group with the most ready tasks at that
-moment are placed first: a dynamic bottleneck rule).
+moment are placed first when that backlog is at least ``ratio`` times any other machine
+group's: a dynamic bottleneck rule; ``bottleneck:1`` always feeds the longest backlog).
 
 Rush is ignored by fifo, srpt and lst (they are dispatch baselines, not production rules).
 Every re-sorting policy reads the whole queue each pass: the simulated queue is small.
@@ -126,13 +127,21 @@ def machines_front(sizes: Mapping[GroupKey, int]) -> Callable[[QueueEntry], bool
     return _on_machine
 
 
-def busiest_machine_front(sizes: Mapping[GroupKey, int]) -> Callable[[QueueEntry], bool]:
-    """The steps of the machine group(s) with the most ready tasks now: the bottleneck of the
-    moment, judged by its backlog (a count of tasks, not of seconds or slots)."""
-    backlog = {g: n for g, n in sizes.items() if g[1] is not None or g[2] is not None}
-    most = max(backlog.values(), default=0)
-    busiest = {g for g, n in backlog.items() if n == most and n > 0}
-    return lambda entry: entry.group in busiest
+def bottleneck_front(ratio: float) -> Front:
+    """The steps of the machine group(s) with the most ready tasks now (the bottleneck of the
+    moment, judged by its backlog: a count of tasks, not of seconds or slots), when that
+    backlog is at least ``ratio`` times the longest of every other machine group."""
+
+    def front(sizes: Mapping[GroupKey, int]) -> Callable[[QueueEntry], bool]:
+        backlog = {g: n for g, n in sizes.items() if g[1] is not None or g[2] is not None}
+        most = max(backlog.values(), default=0)
+        busiest = {g for g, n in backlog.items() if n == most and n > 0}
+        runner_up = max((n for n in backlog.values() if n < most), default=0)
+        if most < ratio * runner_up:
+            busiest = set()
+        return lambda entry: entry.group in busiest
+
+    return front
 
 
 def _resorted(queue: ReadyQueue, key: EntryKey) -> list[QueueEntry]:
@@ -238,6 +247,7 @@ def tilted_key(book: OrderBook, cp_weight: float, slack_weight: float) -> EntryK
 
 
 _TILTED = re.compile(r"^tilt:(?P<cp>[0-9.]+):(?P<slack>[0-9.]+)$")
+_BOTTLENECK = re.compile(r"^bottleneck:(?P<ratio>[0-9.]+)$")
 
 
 def _book_key(name: str, book: OrderBook) -> EntryKey | None:
@@ -254,8 +264,8 @@ def policy(
     name: str, book: OrderBook | None = None, aging_factor: float = V1_AGING_FACTOR
 ) -> SimPolicy:
     """The policy called ``name`` (one of ``POLICIES``, or an experiment: ``machines-first``,
-    ``busiest-machine-first``, ``tilt:<cp weight>:<slack weight>``, see ``tilted_key``); age,
-    srpt, lst and tilt read ``book``."""
+    ``bottleneck:<ratio>``, see ``bottleneck_front``, ``tilt:<cp weight>:<slack weight>``, see
+    ``tilted_key``); age, srpt, lst and tilt read ``book``."""
     if name == "ours":
         return SimPolicy(name, None, complete_pass=True)
     if name == "v1":
@@ -264,9 +274,10 @@ def policy(
         return SimPolicy(name, TopNPlanner(20, aging_factor), complete_pass=False)
     if name == "fifo":
         return SimPolicy(name, SortedPlanner(fifo_key), complete_pass=True)
-    fronts = {"machines-first": machines_front, "busiest-machine-first": busiest_machine_front}
-    if name in fronts:
-        return SimPolicy(name, SortedPlanner(lambda e: e.key, fronts[name]), complete_pass=True)
+    bottleneck = _BOTTLENECK.match(name)
+    if name == "machines-first" or bottleneck is not None:
+        front = bottleneck_front(float(bottleneck["ratio"])) if bottleneck else machines_front
+        return SimPolicy(name, SortedPlanner(lambda e: e.key, front), complete_pass=True)
     if name in ("age", "srpt", "lst") or _TILTED.match(name):
         if book is None:
             raise ValueError(f"policy {name!r} needs the order book")

@@ -79,7 +79,7 @@ def test_the_policies_in_report_order() -> None:
         "lst",
         "tilt:1:0",
         "machines-first",
-        "busiest-machine-first",
+        "bottleneck:1",
     )
     assert all(policy(name, book).complete_pass for name in names)
     for name in ("srpt", "age", "tilt:0.5:0.5"):
@@ -281,17 +281,19 @@ def test_machines_first_gives_a_short_cook_to_the_machine_step() -> None:
         assert [a.task_id for a in plan.assignments] == [expected.task_id]
 
 
-def test_busiest_machine_first_gives_a_short_cook_to_the_longest_machine_backlog() -> None:
+def test_the_bottleneck_rule_feeds_the_longest_machine_backlog_when_it_dominates() -> None:
     """One cook slot, an older order's grill step and three newer fryer steps: the production
-    order takes the grill step, busiest-machine-first a fryer step (its backlog is the
-    longest), the oldest of them."""
+    order takes the grill step; ``bottleneck:<ratio>`` the oldest fryer step (its backlog, 3,
+    is the longest) unless ``ratio`` asks for more than 3 times the grill's 1."""
     older = _entry(GRILL, 1.0)
     fryer = [_entry(("fryer", "fryer-1", None), 2.0 + i) for i in range(3)]
     queue = _queue(older, *fryer)
     free = {"griller": 1, "grill-1": 1, "fryer": 1, "fryer-1": 1}
     for planner, expected in (
         (SortedPlanner(lambda e: e.key), older),
-        (policy("busiest-machine-first").planner, fryer[0]),
+        (policy("bottleneck:1").planner, fryer[0]),
+        (policy("bottleneck:3").planner, fryer[0]),
+        (policy("bottleneck:3.5").planner, older),
     ):
         assert isinstance(planner, SortedPlanner)
         plan = planner(queue, free, _cooks(1), WEIGHTS, _always)
