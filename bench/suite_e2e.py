@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,19 +64,23 @@ def hire_cooks(stack: FullStack) -> None:
         assert response.status_code in (200, 201), response.text
 
 
-def arrive(stack: FullStack, orders: int, rate: float) -> tuple[list[str], int]:
+def arrive(stack: FullStack, orders: int, rate: float) -> tuple[list[str], Counter[str]]:
     """Confirm one-dip orders at ``rate`` per second (each on its own thread, on time); the
-    confirmed order ids and how many confirms failed (an overloaded API is a finding)."""
+    confirmed order ids and the failed confirms by kind — the HTTP status, or the client
+    error's class (an overloaded API is a finding)."""
     order_ids: list[str] = []
-    failed = [0]
+    failed: Counter[str] = Counter()
     lock = threading.Lock()
 
     def confirm(n: int) -> None:
         try:
             body = stack.confirm({"dip_cup": 1}, f"{stack.tag}-{n}")
-        except (httpx.HTTPError, AssertionError):
+        except (httpx.HTTPError, AssertionError) as exc:
+            kind = type(exc).__name__
+            if isinstance(exc, AssertionError):  # the stack's check of the status code
+                kind = f"HTTP {str(exc)[:60]}"
             with lock:
-                failed[0] += 1
+                failed[kind] += 1
             return
         with lock:
             order_ids.append(body["order_id"])
@@ -91,7 +96,7 @@ def arrive(stack: FullStack, orders: int, rate: float) -> tuple[list[str], int]:
         threads.append(thread)
     for thread in threads:
         thread.join(60)
-    return order_ids, failed[0]
+    return order_ids, failed
 
 
 def measure(events: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
@@ -226,7 +231,8 @@ def _one_rate(orders: int, rate: float, estimate: float) -> dict[str, Any]:
     return {
         "rate": rate,
         "orders": orders,
-        "failed": failed,
+        "failed": sum(failed.values()),
+        "failures": dict(failed),
         "completed": sum(1 for s in statuses.values() if s == "COMPLETED"),
         "wall": round(wall, 1),
         "to_assigned": to_assigned,
@@ -254,6 +260,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     metrics: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
     cpu_rows: list[list[Any]] = []
+    failure_notes: list[str] = []
     for rate in rates:
         orders = orders_arg or int(rate * seconds)
         found = _one_rate(orders, rate, estimate)
@@ -280,6 +287,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             round(per_order, 2),
         ]
         rows.append(row)
+        if found.get("failures"):
+            kinds = ", ".join(f"{k}: {n}" for k, n in sorted(found["failures"].items()))
+            failure_notes.append(f"{label}: failed confirms by kind: {kinds}.")
         cpu = found.get("cpu", {})
         per_order = [round(cpu.get(k, 0.0) * 1000 / max(1, found["orders"]), 1) for k in CPU_GROUPS]
         cpu_rows.append([label, *per_order, round(sum(per_order), 1)])
@@ -305,6 +315,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "arrival_rates_per_s": rates,
         "estimate_secs": estimate,
         "notes": [
+            *failure_notes,
             f"{seconds:g} s of one-dip orders at each rate, each rate on a fresh stack; estimate "
             f"{estimate} s; {EXTRA_COOKS} extra cooks of {COOK_PARALLEL} parallel tasks each, "
             "so no task waits for capacity. A stack that falls behind is stopped 120 s after "

@@ -249,7 +249,7 @@ class FullStack:
         response = self.api.post(
             "/orders/confirm", json={"items": items, "external_order_id": external}
         )
-        assert response.status_code in (200, 201), response.text
+        assert response.status_code in (200, 201), f"{response.status_code} {response.text}"
         body: dict[str, Any] = response.json()
         return body
 

@@ -188,7 +188,9 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
             "  STARTED: due → COMPLETED saved (timer shard, activity)": [],  # none measured
         }
         cpu = dict.fromkeys(suite_e2e.CPU_GROUPS, 0.0) | {"worker": orders * 0.01}
-        return {"rate": rate, "orders": orders, "failed": 0, "completed": orders, "wall": 1.0,
+        failures = {"ReadTimeout": 2} if rate == 20.0 else {}
+        return {"rate": rate, "orders": orders, "failed": sum(failures.values()),
+                "failures": failures, "completed": orders, "wall": 1.0,
                 "to_assigned": ramp, "lateness": [5.0], "stages": stages,
                 "executions": 5, "cpu": cpu}  # fmt: skip
 
@@ -199,7 +201,9 @@ def test_the_e2e_suite_runs_5_and_20_orders_per_second(monkeypatch: pytest.Monke
     assert by_name["20/s   READY → ASSIGNED, first third of the tasks"]["median"] == 1.0
     assert by_name["20/s   READY → ASSIGNED, last third of the tasks"]["median"] == 7.0
     rows = result["tables"]["Did the stack keep up?"]["rows"]
-    assert [r[:4] for r in rows] == [["5/s", 300, 0, 300], ["20/s", 1200, 0, 1200]]
+    assert [r[:4] for r in rows] == [["5/s", 300, 0, 300], ["20/s", 1200, 2, 1200]]
+    assert "20/s: failed confirms by kind: ReadTimeout: 2." in result["notes"]
+    assert not any(note.startswith("5/s: failed") for note in result["notes"])
     assert [r[5] for r in rows] == [0.02, 0.0]  # workflow executions per order
     assert "5/s   READY: store → Kafka (relay)" in by_name
     assert not any("due → COMPLETED" in name for name in by_name)  # empty: left out
