@@ -205,19 +205,10 @@ class TaskCommands(KitchenCore):
         self._complete(task, self.clock.now())
         return TaskView.of(task)
 
-    @retried
     def auto_complete(self, task_id: UUID, start_no: int) -> bool:
         """Timer callback: complete a task still STARTED under ``start_no``; anything else is
         settled already, or started anew (a re-fire, a recall) with a timer of its own."""
-        task = self._task_or_none(task_id)
-        if task is None or task.status != TaskStatus.STARTED or task.start_no != start_no:
-            return False
-        now = self.clock.now()
-        due = task.due_at  # what the timer was set to (a recall sets a fresh one)
-        assert due is not None  # it is STARTED
-        self._complete(task, now)
-        self.metrics.timer_fired("complete", (now - due).total_seconds())
-        return True
+        return self.auto_complete_many([(task_id, start_no)])[0]
 
     @retried
     def auto_complete_many(self, timers: Sequence[tuple[UUID, int]]) -> list[bool]:
@@ -227,7 +218,7 @@ class TaskCommands(KitchenCore):
         A task refused by a rule fails the whole call and saves nothing: the caller then
         completes them one by one."""
         now = self.clock.now()
-        stations = self.stations()
+        stations: dict[str, Station] | None = None  # read once, and only if one is due
         touched: Touched = {}
         done: list[bool] = []
         late: list[float] = []
@@ -237,8 +228,10 @@ class TaskCommands(KitchenCore):
             if task is None or task.status != TaskStatus.STARTED or task.start_no != start_no:
                 done.append(False)
                 continue
-            due = task.due_at
+            due = task.due_at  # what the timer was set to (a recall sets a fresh one)
             assert due is not None  # it is STARTED
+            if stations is None:
+                stations = self.stations()
             self._complete_into(task, now, stations, touched)
             done.append(True)
             late.append((now - due).total_seconds())
